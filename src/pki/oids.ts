@@ -1,0 +1,65 @@
+/** Object identifiers certfleet uses by name. Values from the RFC named beside each. */
+export const OID = {
+  // Key and signature algorithms (RFC 3279, RFC 4055, RFC 5480, RFC 5758, RFC 8410)
+  ecPublicKey: '1.2.840.10045.2.1',
+  secp256r1: '1.2.840.10045.3.1.7',
+  secp384r1: '1.3.132.0.34',
+  rsaEncryption: '1.2.840.113549.1.1.1',
+  ed25519: '1.3.101.112',
+  ecdsaWithSHA256: '1.2.840.10045.4.3.2',
+  ecdsaWithSHA384: '1.2.840.10045.4.3.3',
+  ecdsaWithSHA512: '1.2.840.10045.4.3.4',
+  sha256WithRSAEncryption: '1.2.840.113549.1.1.11',
+  sha384WithRSAEncryption: '1.2.840.113549.1.1.12',
+  sha512WithRSAEncryption: '1.2.840.113549.1.1.13',
+
+  // Name attributes (RFC 5280 appendix A, RFC 4519)
+  commonName: '2.5.4.3',
+  surname: '2.5.4.4',
+  serialNumber: '2.5.4.5',
+  countryName: '2.5.4.6',
+  localityName: '2.5.4.7',
+  stateOrProvinceName: '2.5.4.8',
+  organizationName: '2.5.4.10',
+  organizationalUnitName: '2.5.4.11',
+  title: '2.5.4.12',
+  domainComponent: '0.9.2342.19200300.100.1.25',
+  userId: '0.9.2342.19200300.100.1.1',
+  emailAddress: '1.2.840.113549.1.9.1',
+  /** Matter VendorID / ProductID DN attributes (Matter Core Specification §6.2.2). */
+  matterVendorId: '1.3.6.1.4.1.37244.2.1',
+  matterProductId: '1.3.6.1.4.1.37244.2.2',
+
+  // Certificate extensions (RFC 5280 §4.2)
+  subjectKeyIdentifier: '2.5.29.14',
+  keyUsage: '2.5.29.15',
+  subjectAltName: '2.5.29.17',
+  basicConstraints: '2.5.29.19',
+  crlNumber: '2.5.29.20',
+  crlReason: '2.5.29.21',
+  invalidityDate: '2.5.29.24',
+  crlDistributionPoints: '2.5.29.31',
+  authorityKeyIdentifier: '2.5.29.35',
+  extKeyUsage: '2.5.29.37',
+  authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
+
+  // Extended key usages (RFC 5280 §4.2.1.12)
+  serverAuth: '1.3.6.1.5.5.7.3.1',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
+  codeSigning: '1.3.6.1.5.5.7.3.3',
+  ocspSigning: '1.3.6.1.5.5.7.3.9',
+
+  // Access methods (RFC 5280 §4.2.2.1)
+  ocsp: '1.3.6.1.5.5.7.48.1',
+  caIssuers: '1.3.6.1.5.5.7.48.2',
+
+  // otherName forms for device identities
+  /** RFC 4043 PermanentIdentifier. */
+  permanentIdentifier: '1.3.6.1.5.5.7.8.3',
+  /** RFC 4108 HardwareModuleName. */
+  hardwareModuleName: '1.3.6.1.5.5.7.8.4',
+
+  // PKCS#9 attributes in CSRs (RFC 2985)
+  challengePassword: '1.2.840.113549.1.9.7',
+  extensionRequest: '1.2.840.113549.1.9.14',
+} as const;

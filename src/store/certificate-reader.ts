@@ -1,0 +1,24 @@
+import type { DeviceId, IssuerId, SerialHex } from '../core/ids.js';
+import type { CertificateRecord, CertificateStatus } from './records.js';
+
+export interface CertificateQuery {
+  readonly issuerId?: IssuerId;
+  readonly profile?: string;
+  readonly deviceId?: DeviceId;
+  readonly status?: CertificateStatus;
+  /** Only certificates whose notAfter is at or after this time (not yet expired at it). */
+  readonly notAfterFrom?: Date;
+  /** Only certificates whose notAfter is before this time. */
+  readonly notAfterBefore?: Date;
+  /** Ordered by notAfter then serial; at most this many (default 100, max 10 000). */
+  readonly limit?: number;
+  readonly offset?: number;
+}
+
+export interface CertificateReader {
+  get(issuerId: IssuerId, serial: SerialHex): Promise<CertificateRecord | undefined>;
+  /** The same serial may exist under several issuers; all are returned. */
+  findBySerial(serial: SerialHex): Promise<readonly CertificateRecord[]>;
+  list(query: CertificateQuery): Promise<readonly CertificateRecord[]>;
+  count(query: Omit<CertificateQuery, 'limit' | 'offset'>): Promise<number>;
+}

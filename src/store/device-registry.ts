@@ -1,0 +1,29 @@
+import type { DeviceId, IssuerId, SerialHex } from '../core/ids.js';
+import type { DeviceRecord, DeviceState } from './records.js';
+
+export interface DeviceQuery {
+  readonly state?: DeviceState;
+  readonly productLine?: string;
+  readonly limit?: number;
+  readonly offset?: number;
+}
+
+export interface DeviceRegistry {
+  get(id: DeviceId): Promise<DeviceRecord | undefined>;
+  list(query: DeviceQuery): Promise<readonly DeviceRecord[]>;
+  /** Creates the device as `provisioned` if new, and records its birth certificate (IDevID). */
+  recordIdevid(
+    id: DeviceId,
+    idevid: { issuerId: IssuerId; serial: SerialHex; productLine: string | null },
+    at: Date,
+  ): Promise<void>;
+  /** Records a new operational certificate (LDevID): state `active`, last success `at`. Creates the device if new. */
+  recordLdevid(
+    id: DeviceId,
+    ldevid: { issuerId: IssuerId; serial: SerialHex; notAfter: Date },
+    at: Date,
+  ): Promise<void>;
+  /** Records a failed enrollment or renewal attempt for a known device; unknown devices are ignored. */
+  recordFailure(id: DeviceId, reason: string, at: Date): Promise<void>;
+  setState(id: DeviceId, state: DeviceState, at: Date): Promise<void>;
+}

@@ -1,0 +1,21 @@
+import type { AuditLog } from './audit-log.js';
+import type { CertificateLedger } from './certificate-ledger.js';
+import type { CertificateReader } from './certificate-reader.js';
+import type { DeviceRegistry } from './device-registry.js';
+import type { EnrollmentLog } from './enrollment-log.js';
+import type { IssuerRegistry } from './issuer-registry.js';
+
+/**
+ * An opened store: one object per role. Only server/ and cli/ hold the whole Store; they hand each consumer
+ * the role it needs.
+ */
+export interface Store {
+  readonly engine: 'sqlite' | 'postgres';
+  readonly ledger: CertificateLedger;
+  readonly certificates: CertificateReader;
+  readonly issuers: IssuerRegistry;
+  readonly devices: DeviceRegistry;
+  readonly enrollments: EnrollmentLog;
+  readonly audit: AuditLog;
+  close(): Promise<void>;
+}
