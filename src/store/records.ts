@@ -1,4 +1,7 @@
 import type { DeviceId, IssuerId, SerialHex } from '../core/ids.js';
+import type { RevocationReason } from '../core/revocation-reason.js';
+
+export type { RevocationReason };
 
 /** Times are Date objects at millisecond precision; bytes are Uint8Array. */
 
@@ -52,19 +55,6 @@ export interface SignedCertificate {
   readonly der: Uint8Array;
   readonly fingerprintSha256: string;
 }
-
-/** RFC 5280 §5.3.1 CRLReason names. */
-export type RevocationReason =
-  | 'unspecified'
-  | 'keyCompromise'
-  | 'cACompromise'
-  | 'affiliationChanged'
-  | 'superseded'
-  | 'cessationOfOperation'
-  | 'certificateHold'
-  | 'removeFromCRL'
-  | 'privilegeWithdrawn'
-  | 'aACompromise';
 
 export interface CertificateRecord extends PreparedCertificate {
   readonly status: CertificateStatus;

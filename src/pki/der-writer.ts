@@ -1,0 +1,87 @@
+/**
+ * A minimal DER writer for the issuance hot path only: the schema encoder costs more than the signature it
+ * precedes (see ../shared/reference/PERFORMANCE.md). Everything written here is tested byte-for-byte against
+ * the @peculiar/asn1-schema encoding of the same value (der-writer.test.ts, tbs-template.test.ts).
+ */
+
+export const TAG = {
+  integer: 0x02,
+  bitString: 0x03,
+  octetString: 0x04,
+  objectIdentifier: 0x06,
+  utcTime: 0x17,
+  generalizedTime: 0x18,
+  sequence: 0x30,
+} as const;
+
+export function derLength(length: number): Uint8Array {
+  if (length < 0x80) return Uint8Array.of(length);
+  if (length < 0x100) return Uint8Array.of(0x81, length);
+  if (length < 0x10000) return Uint8Array.of(0x82, length >> 8, length & 0xff);
+  if (length < 0x1000000) return Uint8Array.of(0x83, length >> 16, (length >> 8) & 0xff, length & 0xff);
+  throw new RangeError('DER value too long');
+}
+
+export function derHeaderLength(length: number): number {
+  return length < 0x80 ? 2 : length < 0x100 ? 3 : length < 0x10000 ? 4 : 5;
+}
+
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const part of parts) total += part.length;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** tag + length + the concatenation of `contents`. */
+export function tlv(tag: number, ...contents: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of contents) length += part.length;
+  const lengthBytes = derLength(length);
+  const out = new Uint8Array(1 + lengthBytes.length + length);
+  out[0] = tag;
+  out.set(lengthBytes, 1);
+  let offset = 1 + lengthBytes.length;
+  for (const part of contents) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** A non-negative INTEGER from big-endian magnitude bytes, minimal as DER requires. */
+export function derUnsignedInteger(magnitude: Uint8Array): Uint8Array {
+  let start = 0;
+  while (start < magnitude.length - 1 && magnitude[start] === 0) start++;
+  const trimmed = magnitude.subarray(start);
+  const needsPad = ((trimmed[0] ?? 0) & 0x80) !== 0;
+  return needsPad ? tlv(TAG.integer, Uint8Array.of(0), trimmed) : tlv(TAG.integer, trimmed);
+}
+
+export function derBitString(bytes: Uint8Array): Uint8Array {
+  return tlv(TAG.bitString, Uint8Array.of(0), bytes);
+}
+
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+
+/**
+ * RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050, always Zulu with whole seconds.
+ * Milliseconds are dropped, as the schema's Time type does.
+ */
+export function derTime(date: Date): Uint8Array {
+  const year = date.getUTCFullYear();
+  const rest =
+    pad2(date.getUTCMonth() + 1) +
+    pad2(date.getUTCDate()) +
+    pad2(date.getUTCHours()) +
+    pad2(date.getUTCMinutes()) +
+    pad2(date.getUTCSeconds()) +
+    'Z';
+  if (year < 2050) return tlv(TAG.utcTime, Buffer.from(pad2(year % 100) + rest, 'latin1'));
+  return tlv(TAG.generalizedTime, Buffer.from(String(year).padStart(4, '0') + rest, 'latin1'));
+}

@@ -1,0 +1,84 @@
+import {
+  generateKeyPair,
+  type KeyAlgorithmName,
+  type PrivateKey,
+} from '../../src/pki/algorithms/key-algorithm.js';
+import { defaultSignatureAlgorithm } from '../../src/pki/algorithms/signature-algorithm.js';
+import { assembleCertificate, encodeTbsCertificate } from '../../src/pki/certificate-builder.js';
+import { type ParsedCertificate, parseCertificate } from '../../src/pki/certificate.js';
+import {
+  authorityKeyIdentifierExtension,
+  basicConstraintsExtension,
+  extendedKeyUsageExtension,
+  keyIdentifierOf,
+  keyUsageExtension,
+  type KeyUsageName,
+  subjectAltNameExtension,
+  subjectKeyIdentifierExtension,
+} from '../../src/pki/extensions.js';
+import type { AltName } from '../../src/pki/general-names.js';
+import { buildName, encodeName } from '../../src/pki/name.js';
+import { randomSerial } from '../../src/pki/serial.js';
+
+/** A certificate with its private key, for tests that need a small hierarchy without a store. */
+export interface TestCredential {
+  readonly key: PrivateKey;
+  readonly cert: ParsedCertificate;
+}
+
+export interface TestCertificateOptions {
+  readonly subject: string;
+  readonly key?: PrivateKey;
+  readonly keyAlgorithm?: KeyAlgorithmName;
+  readonly issuer?: TestCredential;
+  readonly ca?: boolean;
+  readonly pathLength?: number;
+  readonly keyUsage?: readonly KeyUsageName[];
+  readonly extendedKeyUsage?: readonly string[];
+  readonly altNames?: readonly AltName[];
+  readonly notBefore?: Date;
+  readonly notAfter?: Date;
+}
+
+/** Makes a certificate with the schema builder; `issuer` absent means self-signed. CN only subjects. */
+export function makeTestCertificate(options: TestCertificateOptions): TestCredential {
+  const key = options.key ?? generateKeyPair(options.keyAlgorithm ?? 'ec-p256');
+  const signerKey = options.issuer?.key ?? key;
+  const algorithm = defaultSignatureAlgorithm(signerKey.algorithm);
+  const subjectDer = encodeName(buildName([{ type: 'CN', value: options.subject }]));
+  const ca = options.ca ?? false;
+  const extensions = [
+    basicConstraintsExtension(ca, options.pathLength),
+    keyUsageExtension(options.keyUsage ?? (ca ? ['keyCertSign', 'cRLSign'] : ['digitalSignature'])),
+    ...(options.extendedKeyUsage ? [extendedKeyUsageExtension(options.extendedKeyUsage)] : []),
+    subjectKeyIdentifierExtension(keyIdentifierOf(key.spki)),
+    authorityKeyIdentifierExtension(keyIdentifierOf(signerKey.spki)),
+    ...(options.altNames ? [subjectAltNameExtension(options.altNames, false)] : []),
+  ];
+  const tbs = encodeTbsCertificate({
+    serial: randomSerial(),
+    signatureAlgorithm: algorithm,
+    issuerDer: options.issuer?.cert.subjectDer ?? subjectDer,
+    subjectDer,
+    notBefore: options.notBefore ?? new Date('2025-01-01T00:00:00Z'),
+    notAfter: options.notAfter ?? new Date('2045-01-01T00:00:00Z'),
+    spkiDer: key.spki,
+    extensions,
+  });
+  const der = assembleCertificate(tbs, algorithm, algorithm.sign(signerKey, tbs));
+  return { key, cert: parseCertificate(der) };
+}
+
+/** Root → intermediate (pathLen 0) → leaf, all P-256 unless told otherwise. */
+export function makeTestHierarchy(keyAlgorithm: KeyAlgorithmName = 'ec-p256') {
+  const root = makeTestCertificate({ subject: 'Test Root', ca: true, keyAlgorithm });
+  const intermediate = makeTestCertificate({
+    subject: 'Test Issuing CA',
+    ca: true,
+    pathLength: 0,
+    issuer: root,
+    keyAlgorithm,
+  });
+  const leaf = makeTestCertificate({ subject: 'device-1', issuer: intermediate, keyAlgorithm });
+  return { root, intermediate, leaf };
+}
