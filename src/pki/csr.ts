@@ -146,15 +146,35 @@ export interface CsrContent {
   readonly challengePassword?: string;
 }
 
+/** Anything that can sign a CSR: an in-memory key here, a keys/ Signer (file or HSM) elsewhere. */
+export interface CsrSigner {
+  readonly spki: Uint8Array;
+  readonly signatureAlgorithm: SignatureAlgorithm;
+  sign(data: Uint8Array): Promise<Uint8Array>;
+}
+
 /**
- * Builds and signs a PKCS#10 request. Used by the device agent, by ceremonies that request an intermediate,
- * and by tests.
+ * Builds and signs a PKCS#10 request with an in-memory key. Used by the device agent and by tests; ceremonies
+ * whose key sits in a key store use {@link buildCsrWithSigner}.
  */
 export function buildCsr(
   content: CsrContent,
   key: PrivateKey,
   algorithm = defaultSignatureAlgorithm(key.algorithm),
 ): Uint8Array {
+  const info = encodeCsrInfo(content, key.spki);
+  return assembleCsr(info, algorithm, algorithm.sign(key, info.der));
+}
+
+export async function buildCsrWithSigner(content: CsrContent, signer: CsrSigner): Promise<Uint8Array> {
+  const info = encodeCsrInfo(content, signer.spki);
+  return assembleCsr(info, signer.signatureAlgorithm, await signer.sign(info.der));
+}
+
+function encodeCsrInfo(
+  content: CsrContent,
+  spki: Uint8Array,
+): { value: CertificationRequestInfo; der: Uint8Array } {
   const extensions: Extension[] = [...(content.extensions ?? [])];
   if (content.altNames && content.altNames.length > 0) {
     extensions.push(subjectAltNameExtension(content.altNames, content.subject.length === 0));
@@ -176,17 +196,23 @@ export function buildCsr(
       }),
     );
   }
-  const info = new CertificationRequestInfo({
+  const value = new CertificationRequestInfo({
     version: 0,
     subject: content.subject,
-    subjectPKInfo: AsnConvert.parse(key.spki, SubjectPublicKeyInfo),
+    subjectPKInfo: AsnConvert.parse(spki, SubjectPublicKeyInfo),
     attributes,
   });
-  const infoDer = encodeDer(info);
-  const signature = algorithm.sign(key, infoDer);
+  return { value, der: encodeDer(value) };
+}
+
+function assembleCsr(
+  info: { value: CertificationRequestInfo },
+  algorithm: SignatureAlgorithm,
+  signature: Uint8Array,
+): Uint8Array {
   return encodeDer(
     new CertificationRequest({
-      certificationRequestInfo: info,
+      certificationRequestInfo: info.value,
       signatureAlgorithm: AsnConvert.parse(algorithm.identifierDer, AlgorithmIdentifier),
       signature: toArrayBuffer(signature),
     }),

@@ -1,0 +1,63 @@
+import { OctetString } from '@peculiar/asn1-schema';
+import type { AlgorithmIdentifier } from '@peculiar/asn1-x509';
+import { PkiError } from '../core/pki-error.js';
+import { decodeDer } from '../pki/der.js';
+import { Pbes2Params, Pbkdf2Params } from './asn1/pbes2-params.js';
+
+/** RFC 8018 §A.4, §A.2, §B.1.2 and §B.2.5; not in pki/oids.ts, which others own; move them there when convenient. */
+const PBES2 = '1.2.840.113549.1.5.13';
+const PBKDF2 = '1.2.840.113549.1.5.12';
+const HMAC_PRFS = new Set([
+  '1.2.840.113549.2.7', // hmacWithSHA1, the DEFAULT
+  '1.2.840.113549.2.8', // hmacWithSHA224
+  '1.2.840.113549.2.9', // hmacWithSHA256
+  '1.2.840.113549.2.10', // hmacWithSHA384
+  '1.2.840.113549.2.11', // hmacWithSHA512
+]);
+const AES_CBC = new Set([
+  '2.16.840.1.101.3.4.1.2', // aes128-CBC
+  '2.16.840.1.101.3.4.1.22', // aes192-CBC
+  '2.16.840.1.101.3.4.1.42', // aes256-CBC
+]);
+const AES_BLOCK_BYTES = 16;
+const REENCRYPT = 're-encrypt it with openssl pkcs8 -topk8 -v2 aes-256-cbc';
+
+/**
+ * Checks the encryption parameters of an EncryptedPrivateKeyInfo before decrypting: PBES2 with PBKDF2 over
+ * HMAC-SHA-1/2 and AES-CBC, what OpenSSL writes. Once these are known good, anything that fails during
+ * decryption is the passphrase (or a damaged ciphertext, which cannot be told apart): OpenSSL reports a wrong
+ * passphrase as "bad decrypt" or, when the padding happens to look right, as one of many ASN.1 errors.
+ */
+export function checkPbes2(algorithm: AlgorithmIdentifier, keyName: string): void {
+  if (algorithm.algorithm !== PBES2) {
+    throw unsupported(keyName, `encrypted with ${algorithm.algorithm}; only PBES2 is accepted`);
+  }
+  const params = decodeDer(bytesOf(algorithm.parameters), Pbes2Params, `key ${keyName}: PBES2 parameters`);
+  const kdf = params.keyDerivationFunc;
+  if (kdf.algorithm !== PBKDF2) {
+    throw unsupported(keyName, `key derivation ${kdf.algorithm}; only PBKDF2 is accepted`);
+  }
+  const pbkdf2 = decodeDer(bytesOf(kdf.parameters), Pbkdf2Params, `key ${keyName}: PBKDF2 parameters`);
+  if (pbkdf2.iterationCount < 1 || pbkdf2.salt.byteLength === 0) {
+    throw new PkiError('MALFORMED_INPUT', `key ${keyName}: PBKDF2 parameters out of range`);
+  }
+  if (pbkdf2.prf && !HMAC_PRFS.has(pbkdf2.prf.algorithm)) {
+    throw unsupported(keyName, `PBKDF2 pseudo-random function ${pbkdf2.prf.algorithm} is not accepted`);
+  }
+  const cipher = params.encryptionScheme;
+  if (!AES_CBC.has(cipher.algorithm)) {
+    throw unsupported(keyName, `cipher ${cipher.algorithm}; only AES-CBC is accepted`);
+  }
+  const iv = decodeDer(bytesOf(cipher.parameters), OctetString, `key ${keyName}: AES-CBC IV`);
+  if (iv.byteLength !== AES_BLOCK_BYTES) {
+    throw new PkiError('MALFORMED_INPUT', `key ${keyName}: the AES-CBC IV is not ${AES_BLOCK_BYTES} bytes`);
+  }
+}
+
+function bytesOf(parameters: ArrayBuffer | null | undefined): Uint8Array {
+  return parameters instanceof ArrayBuffer ? new Uint8Array(parameters) : new Uint8Array();
+}
+
+function unsupported(keyName: string, why: string): PkiError {
+  return new PkiError('UNSUPPORTED_ALGORITHM', `key ${keyName}: ${why} (${REENCRYPT})`);
+}
