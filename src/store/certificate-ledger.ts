@@ -10,9 +10,10 @@ export interface CertificateLedger {
   /**
    * Records certificates about to be signed, all in one transaction. Serial uniqueness per issuer is a
    * database constraint: entries whose (issuer, serial) already exists are not recorded and their serials
-   * are returned, so the CA can draw new ones. Every other entry is recorded.
+   * are returned, so the CA can draw new ones. Every other entry is recorded, with `at` as its preparedAt
+   * (the store reads no clock).
    */
-  recordPrepared(entries: readonly PreparedCertificate[]): Promise<readonly SerialHex[]>;
+  recordPrepared(entries: readonly PreparedCertificate[], at: Date): Promise<readonly SerialHex[]>;
   /**
    * Attaches the signed DER to prepared certificates and appends one audit event per certificate (built by
    * `audit`), in one transaction. A serial that was not prepared, or is already signed, fails the whole call

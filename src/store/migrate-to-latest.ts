@@ -1,0 +1,69 @@
+import { setTimeout } from 'node:timers/promises';
+import { Migrator } from 'kysely';
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { PkiError, isPkiError } from '../core/pki-error.js';
+import { columnTypesFor } from './migrations/column-types.js';
+import { initialMigration } from './migrations/0001-initial.js';
+import type { Database } from './schema.js';
+import type { Store } from './store.js';
+
+/**
+ * Every migration, in order, listed in code rather than found by scanning a folder, so the same list runs from
+ * src/ through tsx and from dist/ after a build. Names sort in the order they apply; never rename or edit one
+ * that has shipped, add the next.
+ */
+export function storeMigrations(engine: Store['engine']): Record<string, Migration> {
+  const types = columnTypesFor(engine);
+  return {
+    '0001-initial': initialMigration(types),
+  };
+}
+
+class InCodeMigrationProvider implements MigrationProvider {
+  constructor(private readonly migrations: Record<string, Migration>) {}
+
+  getMigrations(): Promise<Record<string, Migration>> {
+    return Promise.resolve(this.migrations);
+  }
+}
+
+/** Attempts at migrating before giving up; see migrateToLatest. */
+const MIGRATION_ATTEMPTS = 3;
+const MIGRATION_RETRY_DELAY_MS = 100;
+
+/**
+ * Brings the schema up to date; runs at every open. On PostgreSQL, Kysely's migrator serializes concurrent
+ * migrators with a row lock. On SQLite its migration lock is a no-op (it assumes one connection), so two
+ * processes opening a fresh file at once can race: each migration runs in a transaction, the loser's rolls
+ * back, and its next attempt finds the migrations applied. `schema` names the PostgreSQL schema that holds
+ * Kysely's bookkeeping tables.
+ */
+export async function migrateToLatest(
+  db: Kysely<Database>,
+  engine: Store['engine'],
+  schema?: string,
+): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await migrateOnce(db, engine, schema);
+      return;
+    } catch (error) {
+      if (attempt >= MIGRATION_ATTEMPTS || isPkiError(error, 'UNAVAILABLE')) throw error;
+      await setTimeout(MIGRATION_RETRY_DELAY_MS * attempt);
+    }
+  }
+}
+
+async function migrateOnce(db: Kysely<Database>, engine: Store['engine'], schema?: string): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: new InCodeMigrationProvider(storeMigrations(engine)),
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    if (error instanceof PkiError) throw error;
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'bookkeeping';
+    throw new PkiError('INTERNAL', `store migration ${failed} failed`, { cause: error });
+  }
+}

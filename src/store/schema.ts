@@ -1,0 +1,103 @@
+import type { Generated } from 'kysely';
+
+/**
+ * The tables as Kysely sees them. Conventions shared by both engines:
+ * - times are integer epoch milliseconds (INTEGER in SQLite, BIGINT in PostgreSQL, read back as `number`);
+ * - bytes are BLOB / BYTEA;
+ * - lists and objects are JSON text, so both engines store exactly the same characters (the audit hash relies
+ *   on it: JSONB would reorder keys);
+ * - enumerations are text, checked by the TypeScript types of records.ts rather than by CHECK constraints,
+ *   so adding a value needs no table rebuild in SQLite.
+ */
+export interface Database {
+  issuers: IssuersTable;
+  certificates: CertificatesTable;
+  devices: DevicesTable;
+  enrollment_events: EnrollmentEventsTable;
+  audit_events: AuditEventsTable;
+}
+
+export interface IssuersTable {
+  id: string;
+  role: string;
+  parent_id: string | null;
+  subject: string;
+  certificate_der: Uint8Array;
+  key_uri: string | null;
+  key_algorithm: string;
+  not_before: number;
+  not_after: number;
+  subject_key_id_hex: string;
+  fingerprint_sha256: string;
+  status: string;
+  created_at: number;
+}
+
+/** Primary key (serial, issuer_id): serial uniqueness per issuer is a database constraint (RFC 5280 §4.1.2.2). */
+export interface CertificatesTable {
+  issuer_id: string;
+  serial: string;
+  profile: string;
+  subject: string;
+  /** JSON array of text SANs. */
+  sans: string;
+  device_id: string | null;
+  not_before: number;
+  not_after: number;
+  key_algorithm: string;
+  spki_sha256: string;
+  requested_via: string;
+  status: string;
+  der: Uint8Array | null;
+  fingerprint_sha256: string | null;
+  prepared_at: number;
+  issued_at: number | null;
+  revoked_at: number | null;
+  revocation_reason: string | null;
+  invalidity_date: number | null;
+  superseded_by: string | null;
+}
+
+export interface DevicesTable {
+  id: string;
+  product_line: string | null;
+  state: string;
+  idevid_serial: string | null;
+  idevid_issuer_id: string | null;
+  ldevid_serial: string | null;
+  ldevid_issuer_id: string | null;
+  ldevid_not_after: number | null;
+  last_success_at: number | null;
+  last_failure_at: number | null;
+  last_failure_reason: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface EnrollmentEventsTable {
+  id: Generated<number>;
+  at: number;
+  device_id: string | null;
+  protocol: string;
+  operation: string;
+  profile: string | null;
+  issuer_id: string | null;
+  outcome: string;
+  reason_code: string | null;
+  reason: string | null;
+  requester: string;
+  certificate_serial: string | null;
+}
+
+/** Append-only; `seq` is assigned by the appender (it is part of the hashed content), not by the database. */
+export interface AuditEventsTable {
+  seq: number;
+  at: number;
+  event: string;
+  actor: string;
+  subject: string | null;
+  /** Canonical JSON (RFC 8785 key order) of the event data: the exact text that was hashed. */
+  data: string;
+  prev_hash: string;
+  hash: string;
+}

@@ -1,0 +1,65 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Kysely } from 'kysely';
+import type { AuditLog } from './audit-log.js';
+import type { CertificateLedger } from './certificate-ledger.js';
+import type { CertificateReader } from './certificate-reader.js';
+import type { DeviceRegistry } from './device-registry.js';
+import type { EnrollmentLog } from './enrollment-log.js';
+import type { IssuerRegistry } from './issuer-registry.js';
+import { migrateToLatest } from './migrate-to-latest.js';
+import type { Database } from './schema.js';
+import { createSqlRoles } from './sql-roles.js';
+import { SqliteAuditChain } from './sqlite-audit-chain.js';
+import { SqliteCertificateLedger } from './sqlite-certificate-ledger.js';
+import { openSqliteDatabase } from './sqlite-database.js';
+import { createSqliteKysely } from './sqlite-kysely.js';
+import type { Store } from './store.js';
+
+/** The default store: one SQLite file (or `:memory:`), for a single server node. */
+export class SqliteStore implements Store {
+  readonly engine = 'sqlite';
+  readonly ledger: CertificateLedger;
+  readonly certificates: CertificateReader;
+  readonly issuers: IssuerRegistry;
+  readonly devices: DeviceRegistry;
+  readonly enrollments: EnrollmentLog;
+  readonly audit: AuditLog;
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly db: Kysely<Database>,
+    sqlite: BetterSqlite3.Database,
+  ) {
+    const auditChain = new SqliteAuditChain(sqlite, db);
+    const roles = createSqlRoles(db, auditChain);
+    this.ledger = new SqliteCertificateLedger(sqlite, db, auditChain);
+    this.certificates = roles.certificates;
+    this.issuers = roles.issuers;
+    this.devices = roles.devices;
+    this.enrollments = roles.enrollments;
+    this.audit = roles.audit;
+  }
+
+  /** Opens the database at `path` (`:memory:` for a private in-memory one) and migrates it. */
+  static async open(path: string): Promise<SqliteStore> {
+    const sqlite = openSqliteDatabase(path);
+    const db = createSqliteKysely(sqlite);
+    try {
+      await migrateToLatest(db, 'sqlite');
+      return new SqliteStore(db, sqlite);
+    } catch (error) {
+      await db.destroy();
+      throw error;
+    }
+  }
+
+  /** Closes the database; call it once nothing uses the store any more. Later calls return the same promise. */
+  close(): Promise<void> {
+    this.closing ??= this.db.destroy();
+    return this.closing;
+  }
+}
+
+export function openSqliteStore(path: string): Promise<SqliteStore> {
+  return SqliteStore.open(path);
+}

@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { isPkiError } from '../../src/core/pki-error.js';
+import { openStore } from '../../src/store/open-store.js';
+import { postgresTestServer, postgresTestUrl } from '../helpers/postgres.js';
+import { storeEngines, useStore } from '../helpers/store-engines.js';
+import { issuerRecord } from './store-records.js';
+
+for (const engine of storeEngines) {
+  describe(`opening a store (${engine.name})`, () => {
+    const current = useStore(engine);
+
+    test('reports its engine', () => {
+      assert.equal(current().store.engine, engine.name);
+    });
+
+    test('migrations are idempotent: opening the database again keeps its rows', async () => {
+      const { store, openAnother, raw } = current();
+      const issuer = issuerRecord();
+      await store.issuers.add(issuer);
+      const again = await openAnother();
+      try {
+        assert.deepEqual(await again.issuers.get(issuer.id), issuer);
+      } finally {
+        await again.close();
+      }
+      const applied = await raw
+        .selectFrom('kysely_migration' as never)
+        .selectAll()
+        .execute();
+      assert.deepEqual(
+        applied.map((row) => (row as { name: string }).name),
+        ['0001-initial'],
+      );
+    });
+
+    test('several stores opening a fresh database at once all migrate it', async () => {
+      const location = await engine.reserve();
+      try {
+        const stores = await Promise.all([1, 2, 3].map(() => openStore(location.url)));
+        const issuer = issuerRecord();
+        await stores[0]?.issuers.add(issuer);
+        assert.deepEqual(await stores[2]?.issuers.get(issuer.id), issuer);
+        await Promise.all(stores.map((s) => s.close()));
+      } finally {
+        await location.release();
+      }
+    });
+
+    test('close is idempotent', async () => {
+      const another = await current().openAnother();
+      await another.close();
+      await another.close();
+    });
+  });
+}
+
+describe('store URLs', () => {
+  test('malformed or unsupported URLs are CONFIG_INVALID', async () => {
+    const urls = [
+      '',
+      './certfleet.db',
+      'mysql://127.0.0.1/certfleet',
+      'sqlite:',
+      'sqlite://host/certfleet.db',
+      'sqlite:/var/lib/certfleet/',
+      'postgres://127.0.0.1/test?schema=Not-A-Name',
+      'postgres://127.0.0.1/test?schema=a&schema=b',
+      'postgres://[bad/test',
+    ];
+    for (const url of urls) {
+      await assert.rejects(openStore(url), (e) => isPkiError(e, 'CONFIG_INVALID'), url);
+    }
+  });
+
+  test('an unreachable PostgreSQL is UNAVAILABLE, naming the server but not the password', async () => {
+    const server = postgresTestServer();
+    const url = `postgres://${server.user}:s3cret@127.0.0.1:1/${server.database}`;
+    await assert.rejects(openStore(url), (e) => {
+      assert.ok(isPkiError(e, 'UNAVAILABLE'));
+      assert.match(e.message, /127\.0\.0\.1:1\//);
+      assert.doesNotMatch(e.message, /s3cret/);
+      return true;
+    });
+  });
+
+  test('a missing PostgreSQL database is CONFIG_INVALID', async () => {
+    const server = postgresTestServer();
+    const url = postgresTestUrl(undefined, { ...server, database: 'certfleet_no_such_database' });
+    await assert.rejects(openStore(url), (e) => isPkiError(e, 'CONFIG_INVALID'));
+  });
+
+  test('sqlite: creates the missing folder and a database file readable by its owner only', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'certfleet-open-'));
+    try {
+      const path = join(folder, 'nested', 'deeper', 'certfleet.db');
+      const store = await openStore(`sqlite:${path}`);
+      await store.close();
+      assert.equal((await stat(path)).mode & 0o777, 0o600);
+      assert.equal((await stat(join(folder, 'nested', 'deeper'))).mode & 0o777, 0o700);
+      const viaUrlForm = await openStore(`sqlite://${path}`);
+      await viaUrlForm.close();
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  test('sqlite::memory: opens a private in-memory store', async () => {
+    const first = await openStore('sqlite::memory:');
+    const second = await openStore('sqlite::memory:');
+    try {
+      const issuer = issuerRecord();
+      await first.issuers.add(issuer);
+      assert.equal(await second.issuers.get(issuer.id), undefined);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+
+  test('an unopenable SQLite path is UNAVAILABLE', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'certfleet-open-'));
+    try {
+      const file = join(folder, 'a-file');
+      await writeFile(file, '');
+      await assert.rejects(openStore(`sqlite:${file}/certfleet.db`), (e) => isPkiError(e, 'UNAVAILABLE'));
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+});

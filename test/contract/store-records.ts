@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import type { DeviceId, IssuerId, SerialHex } from '../../src/core/ids.js';
+import type {
+  AuditEvent,
+  EnrollmentEvent,
+  IssuerRecord,
+  PreparedCertificate,
+  SignedCertificate,
+} from '../../src/store/records.js';
+
+/** Test records for the store contracts. Ids are random so the tests of a suite can share one store. */
+
+export const T0 = new Date('2030-01-01T00:00:00.123Z');
+
+export function at(offsetSeconds: number): Date {
+  return new Date(T0.getTime() + offsetSeconds * 1000);
+}
+
+export function uniqueIssuerId(prefix = 'ca'): IssuerId {
+  return `${prefix}-${randomBytes(4).toString('hex')}` as IssuerId;
+}
+
+export function uniqueDeviceId(prefix = 'dev'): DeviceId {
+  return `${prefix}-${randomBytes(4).toString('hex')}` as DeviceId;
+}
+
+export function randomSerial(): SerialHex {
+  // A positive DER INTEGER of 16 bytes: top bit clear, first byte non-zero.
+  const bytes = randomBytes(16);
+  bytes[0] = ((bytes[0] ?? 0) & 0x7f) | 0x01;
+  return bytes.toString('hex') as SerialHex;
+}
+
+export function issuerRecord(overrides: Partial<IssuerRecord> = {}): IssuerRecord {
+  return {
+    id: uniqueIssuerId(),
+    role: 'intermediate',
+    parentId: null,
+    subject: 'CN=Test Issuing CA,O=certfleet',
+    certificateDer: new Uint8Array(randomBytes(300)),
+    keyUri: 'file:keys/issuing.p8',
+    keyAlgorithm: 'ecdsa-p256',
+    notBefore: at(-86_400),
+    notAfter: at(10 * 365 * 86_400),
+    subjectKeyIdHex: randomBytes(20).toString('hex'),
+    fingerprintSha256: randomBytes(32).toString('hex'),
+    status: 'active',
+    createdAt: at(0),
+    ...overrides,
+  };
+}
+
+export function preparedCertificate(
+  issuerId: IssuerId,
+  overrides: Partial<PreparedCertificate> = {},
+): PreparedCertificate {
+  return {
+    issuerId,
+    serial: randomSerial(),
+    profile: 'ldevid',
+    subject: 'CN=device-1,O=certfleet',
+    sans: ['uri:urn:dev:serial:1', 'dns:device-1.example'],
+    deviceId: null,
+    notBefore: at(0),
+    notAfter: at(90 * 86_400),
+    keyAlgorithm: 'ecdsa-p256',
+    spkiSha256: randomBytes(32).toString('hex'),
+    requestedVia: 'est',
+    ...overrides,
+  };
+}
+
+export function signedCertificate(
+  entry: Pick<PreparedCertificate, 'issuerId' | 'serial'>,
+): SignedCertificate {
+  return {
+    issuerId: entry.issuerId,
+    serial: entry.serial,
+    der: new Uint8Array(randomBytes(420)),
+    fingerprintSha256: randomBytes(32).toString('hex'),
+  };
+}
+
+export function issuedAudit(signedAt: Date): (entry: SignedCertificate) => AuditEvent {
+  return (entry) => ({
+    at: signedAt,
+    event: 'cert.issued',
+    actor: 'ca',
+    subject: `cert:${entry.issuerId}/${entry.serial}`,
+    data: { serial: entry.serial, fingerprintSha256: entry.fingerprintSha256 },
+  });
+}
+
+export function auditEvent(overrides: Partial<AuditEvent> = {}): AuditEvent {
+  return {
+    at: T0,
+    event: 'test.event',
+    actor: 'operator:test',
+    subject: null,
+    data: { z: 1, a: [true, null, 'x'], nested: { b: 2, a: 1 } },
+    ...overrides,
+  };
+}
+
+export function enrollmentEvent(overrides: Partial<EnrollmentEvent> = {}): EnrollmentEvent {
+  return {
+    at: T0,
+    deviceId: null,
+    protocol: 'est',
+    operation: 'simpleenroll',
+    profile: 'ldevid',
+    issuerId: null,
+    outcome: 'issued',
+    reasonCode: null,
+    reason: null,
+    requester: 'idevid:01',
+    certificateSerial: null,
+    ...overrides,
+  };
+}
