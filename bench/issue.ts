@@ -1,0 +1,123 @@
+/**
+ * bench/issue: certificates issued per second by the CA core (P-256 issuer and subjects, LDevID profile, SQLite
+ * store with group commit, every certificate durably recorded before it is returned), next to the raw P-256
+ * signing rate measured in the same run by `openssl speed` and by node:crypto, as ratios.
+ *
+ *   npm run bench:issue -- [--seconds 5] [--concurrency 64] [--engine sqlite|postgres]
+ */
+import { execFileSync } from 'node:child_process';
+import { sign } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import type { IssueOrder } from '../src/ca/issue-order.js';
+import { toDeviceId, toIssuerId } from '../src/core/ids.js';
+import { generateKeyPair } from '../src/pki/algorithms/key-algorithm.js';
+import { buildName, encodeName } from '../src/pki/name.js';
+import { createTestDeployment } from '../test/helpers/test-deployment.js';
+import { dropSchema, postgresTestUrl, randomSchemaName } from '../test/helpers/postgres.js';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '5' },
+    concurrency: { type: 'string', default: '64' },
+    engine: { type: 'string', default: 'sqlite' },
+  },
+});
+const seconds = Number(values.seconds);
+const concurrency = Number(values.concurrency);
+
+function opensslP256SignRate(): number {
+  const out = execFileSync('openssl', ['speed', '-seconds', '3', 'ecdsap256'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  }).toString();
+  const line = out.split('\n').find((l) => /256 bits ecdsa \(nistp256\)/.test(l));
+  const fields = line?.trim().split(/\s+/) ?? [];
+  const rate = Number(fields[fields.length - 2]);
+  if (!Number.isFinite(rate)) throw new Error(`cannot parse openssl speed output:\n${out}`);
+  return rate;
+}
+
+function nodeP256SignRate(durationSeconds: number): number {
+  const key = generateKeyPair('ec-p256');
+  const data = new Uint8Array(400).fill(7);
+  let count = 0;
+  const end = performance.now() + durationSeconds * 1000;
+  while (performance.now() < end) {
+    for (let i = 0; i < 100; i++) sign('sha256', data, key.material);
+    count += 100;
+  }
+  return count / durationSeconds;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function main(): Promise<void> {
+  console.log(`bench/issue — ${process.version}, ${values.engine}, concurrency ${concurrency}, ${seconds}s`);
+  const opensslRate = opensslP256SignRate();
+  console.log(`reference: openssl speed ecdsap256 sign (1 core)   ${opensslRate.toFixed(0).padStart(8)} /s`);
+  const nodeRate = nodeP256SignRate(3);
+  console.log(`reference: node crypto.sign P-256 sync (1 core)    ${nodeRate.toFixed(0).padStart(8)} /s`);
+
+  const schema = values.engine === 'postgres' ? randomSchemaName() : undefined;
+  const deployment = await createTestDeployment(
+    schema === undefined ? {} : { storeUrl: postgresTestUrl(schema) },
+  );
+  try {
+    const { ca } = deployment.runtime;
+    const issuerId = toIssuerId('operational')!;
+    const keys = Array.from({ length: 256 }, () => generateKeyPair('ec-p256').spki);
+    let next = 0;
+    const order = (): IssueOrder => {
+      const n = next++;
+      const subject = buildName([{ type: 'CN', value: `device-${n}` }]);
+      return {
+        issuerId,
+        profile: 'ldevid',
+        subject,
+        subjectDer: encodeName(subject),
+        altNames: [{ type: 'uri', value: `urn:dev:org:32473-device-${n}` }],
+        spkiDer: keys[n % keys.length]!,
+        keyAlgorithm: 'ec-p256',
+        deviceId: toDeviceId(`device-${n}`)!,
+        requestedVia: 'bench',
+        requester: 'bench',
+      };
+    };
+    // Warm up: compile the template, fill caches, let the JIT settle.
+    for (let i = 0; i < 2000; i++) await ca.issue(order());
+
+    const latencies = new Float64Array(4_000_000);
+    let issued = 0;
+    const start = performance.now();
+    const end = start + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (performance.now() < end) {
+          const o = order();
+          const t0 = performance.now();
+          await ca.issue(o);
+          latencies[issued++] = performance.now() - t0;
+        }
+      }),
+    );
+    const elapsed = (performance.now() - start) / 1000;
+    const rate = issued / elapsed;
+    const sorted = latencies.subarray(0, issued).sort();
+    console.log(
+      `certfleet CA issue (LDevID, recorded before return) ${rate.toFixed(0).padStart(8)} /s  (${issued} in ${elapsed.toFixed(2)} s)`,
+    );
+    console.log(
+      `latency ms: p50 ${percentile(sorted, 50).toFixed(2)}  p90 ${percentile(sorted, 90).toFixed(2)}  p99 ${percentile(sorted, 99).toFixed(2)}  max ${(sorted[sorted.length - 1] ?? NaN).toFixed(2)}`,
+    );
+    console.log(
+      `ratio to openssl sign rate (1 core): ${(rate / opensslRate).toFixed(2)}   to node sync sign: ${(rate / nodeRate).toFixed(2)}   (target ≥ 0.50)`,
+    );
+  } finally {
+    await deployment.dispose();
+    if (schema !== undefined) await dropSchema(schema);
+  }
+}
+
+await main();

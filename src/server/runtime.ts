@@ -1,0 +1,79 @@
+import type { Clock } from '../core/clock.js';
+import { type IssuerId, toIssuerId } from '../core/ids.js';
+import { PkiError } from '../core/pki-error.js';
+import type { ProfileName } from '../pki/profiles/certificate-profile.js';
+import { CertificateAuthority } from '../ca/certificate-authority.js';
+import { type OnlineIssuer, openOnlineIssuers, type RevocationPointers } from '../ca/online-issuer.js';
+import { FileKeyStore } from '../keys/file-key-store.js';
+import { KeyStoreRouter } from '../keys/key-store-router.js';
+import type { SecretEnvironment } from '../keys/secret-reference.js';
+import { OperatorProvisioner } from '../ra/operator-provisioner.js';
+import { RegistrationAuthority } from '../ra/registration-authority.js';
+import { GroupCommitLedger } from '../store/group-commit-ledger.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
+import type { Config } from './config-schema.js';
+
+/** The wired core of a certfleet node: store, keys, CA and RA. Front ends and the CLI sit on top. */
+export interface Runtime {
+  readonly config: Config;
+  readonly clock: Clock;
+  readonly store: Store;
+  readonly keys: KeyStoreRouter;
+  readonly ca: CertificateAuthority;
+  readonly ra: RegistrationAuthority;
+  readonly issuers: ReadonlyMap<IssuerId, OnlineIssuer>;
+  close(): Promise<void>;
+}
+
+export function keyStoreFor(env: SecretEnvironment): KeyStoreRouter {
+  return new KeyStoreRouter([new FileKeyStore({ env })]);
+}
+
+/** Where CRLs, OCSP and CA certificates of an issuer are published, if the deployment has a public URL. */
+export function revocationPointers(config: Config, id: IssuerId): RevocationPointers {
+  const base = config.pki.publicBaseUrl;
+  if (base === undefined) return {};
+  return {
+    crlUrl: `${base}/crl/${id}.crl`,
+    ocspUrl: `${base}/ocsp/${id}`,
+    caIssuersUrl: `${base}/ca/${id}.cer`,
+  };
+}
+
+export async function openRuntime(config: Config, clock: Clock, env: SecretEnvironment): Promise<Runtime> {
+  const store = await openStore(config.store.url);
+  try {
+    const keys = keyStoreFor(env);
+    const issuers = await openOnlineIssuers(store.issuers, keys, (id) => revocationPointers(config, id));
+    const ca = new CertificateAuthority(issuers, new GroupCommitLedger(store.ledger), clock, {
+      backdateSeconds: config.pki.backdateSeconds,
+    });
+    const ra = new RegistrationAuthority(
+      [new OperatorProvisioner()],
+      ca,
+      store.devices,
+      store.enrollments,
+      clock,
+      {
+        defaultIssuers: defaultIssuers(config),
+        deviceUriPrefix: config.pki.deviceUriPrefix,
+      },
+    );
+    return { config, clock, store, keys, ca, ra, issuers, close: () => store.close() };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+function defaultIssuers(config: Config): Partial<Record<ProfileName, IssuerId>> {
+  const result: Partial<Record<ProfileName, IssuerId>> = {};
+  for (const [profile, id] of Object.entries(config.pki.defaultIssuers) as Array<[ProfileName, string]>) {
+    const issuerId = toIssuerId(id);
+    if (!issuerId)
+      throw new PkiError('CONFIG_INVALID', `/pki/defaultIssuers/${profile}: '${id}' is not an issuer id`);
+    result[profile] = issuerId;
+  }
+  return result;
+}
