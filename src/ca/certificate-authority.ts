@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import type { IssuerId, SerialHex } from '../core/ids.js';
 import { PkiError } from '../core/pki-error.js';
@@ -91,7 +91,7 @@ export class CertificateAuthority {
       issuerId: issuer.id,
       serial: serial.hex,
       der,
-      fingerprintSha256: createHash('sha256').update(der).digest('hex'),
+      fingerprintSha256: hash('sha256', der, 'hex'),
     };
     await this.ledger.recordSigned([signed], this.clock.now(), (entry) =>
       issuedEvent(entry, order, window.notAfter, now),
@@ -113,11 +113,11 @@ export class CertificateAuthority {
     window: { notBefore: Date; notAfter: Date },
     now: Date,
   ): Promise<{ bytes: Uint8Array; hex: SerialHex }> {
-    const spkiSha256 = createHash('sha256').update(order.spkiDer).digest('hex');
+    const spkiSha256 = hash('sha256', order.spkiDer, 'hex');
     const subject = formatName(order.subject);
     const sans = order.altNames.map(formatAltName);
     for (let attempt = 0; attempt < MAX_SERIAL_ATTEMPTS; attempt++) {
-      const bytes = randomSerial();
+      const bytes = randomSerial(now);
       const hex = serialToHex(bytes);
       const prepared: PreparedCertificate = {
         issuerId: issuer.id,

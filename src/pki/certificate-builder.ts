@@ -12,7 +12,7 @@ import {
 } from '@peculiar/asn1-x509';
 import type { SignatureAlgorithm } from './algorithms/signature-algorithm.js';
 import { encodeDer, toArrayBuffer } from './der.js';
-import { derBitString, derUnsignedInteger, TAG, tlv } from './der-writer.js';
+import { DerWriter, derUnsignedInteger, TAG, tlvSize } from './der-writer.js';
 
 /** Everything that goes into a TBSCertificate. Extensions are written in the order given. */
 export interface CertificateFields {
@@ -60,8 +60,19 @@ export function assembleCertificate(
   algorithm: SignatureAlgorithm,
   signature: Uint8Array,
 ): Uint8Array {
-  return tlv(TAG.sequence, tbsDer, algorithm.identifierDer, derBitString(signature));
+  const content = tbsDer.length + algorithm.identifierDer.length + tlvSize(signature.length + 1);
+  return new DerWriter(tlvSize(content))
+    .header(TAG.sequence, content)
+    .bytes(tbsDer)
+    .bytes(algorithm.identifierDer)
+    .header(TAG.bitString, signature.length + 1)
+    .bytes(UNUSED_BITS_NONE)
+    .bytes(signature)
+    .finish();
 }
+
+/** The leading octet of a BIT STRING whose bits fill whole octets. */
+const UNUSED_BITS_NONE = Uint8Array.of(0);
 
 /** The schema encoding of the same certificate; tests compare {@link assembleCertificate} against it. */
 export function assembleCertificateWithSchema(

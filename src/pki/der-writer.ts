@@ -85,3 +85,98 @@ export function derTime(date: Date): Uint8Array {
   if (year < 2050) return tlv(TAG.utcTime, Buffer.from(pad2(year % 100) + rest, 'latin1'));
   return tlv(TAG.generalizedTime, Buffer.from(String(year).padStart(4, '0') + rest, 'latin1'));
 }
+
+/** Encoded size of a TLV whose value is `length` bytes long. */
+export function tlvSize(length: number): number {
+  return derHeaderLength(length) + length;
+}
+
+/** Size of the INTEGER TLV that {@link derUnsignedInteger} writes for this magnitude. */
+export function unsignedIntegerSize(magnitude: Uint8Array): number {
+  let start = 0;
+  while (start < magnitude.length - 1 && magnitude[start] === 0) start++;
+  const content = magnitude.length - start + (((magnitude[start] ?? 0) & 0x80) !== 0 ? 1 : 0);
+  return tlvSize(content);
+}
+
+/** Size of the time TLV {@link derTime} writes: UTCTime (13 octets) through 2049, GeneralizedTime (15) after. */
+export function timeSize(date: Date): number {
+  return date.getUTCFullYear() < 2050 ? 15 : 17;
+}
+
+/**
+ * Writes DER into one buffer sized in advance, so encoding a certificate allocates once instead of once per
+ * field. Every method returns the writer; lengths are the caller's to get right, and `finish` checks the total.
+ */
+export class DerWriter {
+  private readonly out: Uint8Array;
+  private offset = 0;
+
+  constructor(size: number) {
+    this.out = new Uint8Array(size);
+  }
+
+  header(tag: number, length: number): this {
+    this.out[this.offset++] = tag;
+    if (length < 0x80) {
+      this.out[this.offset++] = length;
+    } else if (length < 0x100) {
+      this.out[this.offset++] = 0x81;
+      this.out[this.offset++] = length;
+    } else if (length < 0x10000) {
+      this.out[this.offset++] = 0x82;
+      this.out[this.offset++] = length >> 8;
+      this.out[this.offset++] = length & 0xff;
+    } else {
+      this.out[this.offset++] = 0x83;
+      this.out[this.offset++] = length >> 16;
+      this.out[this.offset++] = (length >> 8) & 0xff;
+      this.out[this.offset++] = length & 0xff;
+    }
+    return this;
+  }
+
+  bytes(value: Uint8Array): this {
+    this.out.set(value, this.offset);
+    this.offset += value.length;
+    return this;
+  }
+
+  unsignedInteger(magnitude: Uint8Array): this {
+    let start = 0;
+    while (start < magnitude.length - 1 && magnitude[start] === 0) start++;
+    const pad = ((magnitude[start] ?? 0) & 0x80) !== 0;
+    this.header(TAG.integer, magnitude.length - start + (pad ? 1 : 0));
+    if (pad) this.out[this.offset++] = 0;
+    return this.bytes(magnitude.subarray(start));
+  }
+
+  time(date: Date): this {
+    const year = date.getUTCFullYear();
+    const utc = year < 2050;
+    this.header(utc ? TAG.utcTime : TAG.generalizedTime, utc ? 13 : 15);
+    if (utc) this.digits(year % 100, 2);
+    else this.digits(year, 4);
+    this.digits(date.getUTCMonth() + 1, 2);
+    this.digits(date.getUTCDate(), 2);
+    this.digits(date.getUTCHours(), 2);
+    this.digits(date.getUTCMinutes(), 2);
+    this.digits(date.getUTCSeconds(), 2);
+    this.out[this.offset++] = 0x5a; // 'Z'
+    return this;
+  }
+
+  private digits(value: number, count: number): void {
+    for (let i = count - 1; i >= 0; i--) {
+      this.out[this.offset + i] = 0x30 + (value % 10);
+      value = Math.floor(value / 10);
+    }
+    this.offset += count;
+  }
+
+  finish(): Uint8Array {
+    if (this.offset !== this.out.length)
+      throw new RangeError(`DER writer: wrote ${this.offset} of ${this.out.length} bytes`);
+    return this.out;
+  }
+}

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Extension } from '@peculiar/asn1-x509';
 import type { SignatureAlgorithm } from './algorithms/signature-algorithm.js';
 import { encodeDer, encodeOid } from './der.js';
 import { spkiKeyBits } from './der-reader.js';
-import { concatBytes, derTime, derUnsignedInteger, TAG, tlv } from './der-writer.js';
+import { concatBytes, DerWriter, TAG, timeSize, tlv, tlvSize, unsignedIntegerSize } from './der-writer.js';
 import {
   authorityKeyIdentifierExtension,
   subjectAltNameExtension,
@@ -35,9 +35,16 @@ export interface TemplateVariableFields {
 }
 
 const VERSION_V3 = Uint8Array.of(0xa0, 0x03, 0x02, 0x01, 0x02);
-const SKI_OID = encodeOid(OID.subjectKeyIdentifier);
 const SAN_OID = encodeOid(OID.subjectAltName);
 const CRITICAL_TRUE = Uint8Array.of(0x01, 0x01, 0xff);
+const EMPTY = new Uint8Array(0);
+/** Extension { subjectKeyIdentifier, OCTET STRING { OCTET STRING (20 bytes) } } up to the key identifier. */
+const SKI_EXTENSION_PREFIX = tlv(
+  TAG.sequence,
+  encodeOid(OID.subjectKeyIdentifier),
+  tlv(TAG.octetString, tlv(TAG.octetString, new Uint8Array(20))),
+).subarray(0, -20);
+const SKI_EXTENSION_SIZE = SKI_EXTENSION_PREFIX.length + 20;
 /** GeneralName context tags (IMPLICIT IA5String) for the names the fast path writes itself. */
 const GENERAL_NAME_TAG = { email: 0x81, dns: 0x82, uri: 0x86 } as const;
 
@@ -61,28 +68,46 @@ export class CertificateTemplate {
     this.trailing = concatBytes(fixed.trailingExtensions.map((e) => encodeDer(e)));
   }
 
-  /** The TBSCertificate DER for these fields. */
+  /** The TBSCertificate DER for these fields, written into one buffer sized in advance. */
   encode(fields: TemplateVariableFields): Uint8Array {
     const keyId = subjectKeyIdOf(fields.spkiDer);
-    const ski = tlv(TAG.sequence, SKI_OID, tlv(TAG.octetString, tlv(TAG.octetString, keyId)));
     const san =
-      fields.altNames.length === 0
-        ? new Uint8Array(0)
-        : encodeSanExtension(fields.altNames, fields.altNamesCritical);
-    const extensions = tlv(
-      0xa3,
-      tlv(TAG.sequence, this.leading, ski, this.authorityKeyIdDer, san, this.trailing),
-    );
-    return tlv(
-      TAG.sequence,
-      VERSION_V3,
-      derUnsignedInteger(fields.serial),
-      this.afterSerial,
-      tlv(TAG.sequence, derTime(fields.notBefore), derTime(fields.notAfter)),
-      fields.subjectDer,
-      fields.spkiDer,
-      extensions,
-    );
+      fields.altNames.length === 0 ? EMPTY : encodeSanExtension(fields.altNames, fields.altNamesCritical);
+    const validityContent = timeSize(fields.notBefore) + timeSize(fields.notAfter);
+    const extensionsContent =
+      this.leading.length +
+      SKI_EXTENSION_SIZE +
+      this.authorityKeyIdDer.length +
+      san.length +
+      this.trailing.length;
+    const extensionsSequence = tlvSize(extensionsContent);
+    const tbsContent =
+      VERSION_V3.length +
+      unsignedIntegerSize(fields.serial) +
+      this.afterSerial.length +
+      tlvSize(validityContent) +
+      fields.subjectDer.length +
+      fields.spkiDer.length +
+      tlvSize(extensionsSequence);
+    return new DerWriter(tlvSize(tbsContent))
+      .header(TAG.sequence, tbsContent)
+      .bytes(VERSION_V3)
+      .unsignedInteger(fields.serial)
+      .bytes(this.afterSerial)
+      .header(TAG.sequence, validityContent)
+      .time(fields.notBefore)
+      .time(fields.notAfter)
+      .bytes(fields.subjectDer)
+      .bytes(fields.spkiDer)
+      .header(0xa3, extensionsSequence)
+      .header(TAG.sequence, extensionsContent)
+      .bytes(this.leading)
+      .bytes(SKI_EXTENSION_PREFIX)
+      .bytes(keyId)
+      .bytes(this.authorityKeyIdDer)
+      .bytes(san)
+      .bytes(this.trailing)
+      .finish();
   }
 
   /** The extension list, in template order, that the schema encoder needs to reproduce {@link encode}. */
@@ -101,7 +126,7 @@ export class CertificateTemplate {
 
 /** RFC 5280 §4.2.1.2 method (1), as extensions.keyIdentifierOf. */
 function subjectKeyIdOf(spkiDer: Uint8Array): Uint8Array {
-  return createHash('sha1').update(spkiKeyBits(spkiDer)).digest();
+  return hash('sha1', spkiKeyBits(spkiDer), 'buffer');
 }
 
 function encodeSanExtension(names: readonly AltName[], critical: boolean): Uint8Array {

@@ -38,6 +38,7 @@ export function openSqliteDatabase(path: string): BetterSqlite3.Database {
     sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+    sqlite.pragma('cache_size = -65536');
     return sqlite;
   } catch (error) {
     throw new PkiError('UNAVAILABLE', 'cannot open the SQLite database', {

@@ -56,7 +56,7 @@ export function makeTestCertificate(options: TestCertificateOptions): TestCreden
     ...(options.altNames ? [subjectAltNameExtension(options.altNames, false)] : []),
   ];
   const tbs = encodeTbsCertificate({
-    serial: randomSerial(),
+    serial: randomSerial(options.notBefore ?? new Date('2025-01-01T00:00:00Z')),
     signatureAlgorithm: algorithm,
     issuerDer: options.issuer?.cert.subjectDer ?? subjectDer,
     subjectDer,

@@ -77,7 +77,7 @@ export async function signCaCertificate(
   if (request.issuer) extensions.push(authorityKeyIdentifierExtension(keyIdentifierOf(authoritySpki)));
   if (request.issuer && request.crlUrl !== undefined)
     extensions.push(crlDistributionPointsExtension([request.crlUrl]));
-  const serial = randomSerial();
+  const serial = randomSerial(now);
   await beforeSign?.({
     serial,
     summary: {
