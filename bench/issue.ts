@@ -90,6 +90,7 @@ async function main(): Promise<void> {
 
     const latencies = new Float64Array(4_000_000);
     let issued = 0;
+    const cpuBefore = process.cpuUsage();
     const start = performance.now();
     const end = start + seconds * 1000;
     await Promise.all(
@@ -103,6 +104,8 @@ async function main(): Promise<void> {
       }),
     );
     const elapsed = (performance.now() - start) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const rate = issued / elapsed;
     const sorted = latencies.subarray(0, issued).sort();
     console.log(
@@ -110,6 +113,9 @@ async function main(): Promise<void> {
     );
     console.log(
       `latency ms: p50 ${percentile(sorted, 50).toFixed(2)}  p90 ${percentile(sorted, 90).toFixed(2)}  p99 ${percentile(sorted, 99).toFixed(2)}  max ${(sorted[sorted.length - 1] ?? NaN).toFixed(2)}`,
+    );
+    console.log(
+      `CPU: ${((cpuSeconds / elapsed) * 100).toFixed(0)}% of one core on average (all threads), ${((cpuSeconds * 1e6) / issued).toFixed(0)} µs per certificate`,
     );
     console.log(
       `ratio to openssl sign rate (1 core): ${(rate / opensslRate).toFixed(2)}   to node sync sign: ${(rate / nodeRate).toFixed(2)}   (target ≥ 0.50)`,

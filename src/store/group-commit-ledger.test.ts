@@ -4,6 +4,7 @@ import type { DeviceId, IssuerId, SerialHex } from '../core/ids.js';
 import { PkiError, isPkiError } from '../core/pki-error.js';
 import type { CertificateLedger } from './certificate-ledger.js';
 import { GroupCommitLedger } from './group-commit-ledger.js';
+import type { BatchCertificateLedger, LedgerBatch } from './ledger-batch.js';
 import type { AuditEvent, PreparedCertificate, SignedCertificate } from './records.js';
 
 const ISSUER = 'operational' as IssuerId;
@@ -252,5 +253,53 @@ describe('GroupCommitLedger', () => {
     assert.deepEqual(await ledger.recordPrepared([], new Date(1)), []);
     await ledger.recordSigned([], new Date(1), audit);
     assert.equal(inner.preparedCalls.length + inner.signedCalls.length, 0);
+  });
+});
+
+describe('GroupCommitLedger over a ledger that records batches', () => {
+  /** A BatchCertificateLedger fake: one call per commit, prepared and signed together. */
+  class FakeBatchLedger implements BatchCertificateLedger {
+    readonly batches: Array<{ prepared: string[]; signed: string[]; events: string[] }> = [];
+    readonly taken = new Set<string>(['dup']);
+    recordPrepared(): Promise<readonly SerialHex[]> {
+      throw new Error('GroupCommitLedger should use recordBatch');
+    }
+    recordSigned(): Promise<void> {
+      throw new Error('GroupCommitLedger should use recordBatch');
+    }
+    recordBatch(batch: LedgerBatch): Promise<readonly SerialHex[]> {
+      this.batches.push({
+        prepared: batch.prepared.map((e) => e.serial),
+        signed: batch.signed.map((e) => e.serial),
+        events: batch.events.map((e) => String(e.subject)),
+      });
+      if (batch.signed.some((e) => e.serial === 'bad')) {
+        return Promise.reject(new PkiError('CONFLICT', 'bad is not awaiting its signature'));
+      }
+      return Promise.resolve(batch.prepared.filter((e) => this.taken.has(e.serial)).map((e) => e.serial));
+    }
+  }
+
+  test('prepared and signed calls of one turn share one commit, each caller gets its own result', async () => {
+    const inner = new FakeBatchLedger();
+    const ledger = new GroupCommitLedger(inner);
+    const results = await Promise.all([
+      ledger.recordPrepared([prepared('a1'), prepared('dup')], new Date(1)),
+      ledger.recordSigned([signed('b1')], new Date(2), audit),
+      ledger.recordPrepared([prepared('a2')], new Date(3)),
+    ]);
+    assert.deepEqual(results, [['dup'], undefined, []]);
+    assert.deepEqual(inner.batches, [{ prepared: ['a1', 'dup', 'a2'], signed: ['b1'], events: ['b1'] }]);
+  });
+
+  test("one caller's conflicting content fails that caller only", async () => {
+    const inner = new FakeBatchLedger();
+    const ledger = new GroupCommitLedger(inner);
+    const [good, bad] = await Promise.allSettled([
+      ledger.recordPrepared([prepared('c1')], new Date(1)),
+      ledger.recordSigned([signed('bad')], new Date(2), audit),
+    ]);
+    assert.equal(good.status, 'fulfilled');
+    assert.ok(bad.status === 'rejected' && isPkiError(bad.reason, 'CONFLICT'));
   });
 });

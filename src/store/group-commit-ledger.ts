@@ -1,5 +1,6 @@
 import type { SerialHex } from '../core/ids.js';
 import type { CertificateLedger } from './certificate-ledger.js';
+import { type BatchCertificateLedger, canRecordBatches } from './ledger-batch.js';
 import { GroupCommitQueue } from './group-commit-queue.js';
 import type { AuditEvent, PreparedCertificate, SignedCertificate } from './records.js';
 
@@ -33,34 +34,34 @@ const DEFAULT_MAX_BATCH_ENTRIES = 1024;
  * underlying ledger returns map back to exactly one caller. See GroupCommitQueue for failures.
  */
 export class GroupCommitLedger implements CertificateLedger {
-  private readonly preparedQueue: GroupCommitQueue<PreparedCall, readonly SerialHex[]>;
-  private readonly signedQueue: GroupCommitQueue<SignedCall, void>;
+  private readonly submitPrepared: (call: PreparedCall) => Promise<readonly SerialHex[]>;
+  private readonly submitSigned: (call: SignedCall) => Promise<void>;
 
   constructor(inner: CertificateLedger, options: GroupCommitLedgerOptions = {}) {
     const maxBatchSize = options.maxBatchEntries ?? DEFAULT_MAX_BATCH_ENTRIES;
-    this.preparedQueue = new GroupCommitQueue<PreparedCall, readonly SerialHex[]>({
+    if (canRecordBatches(inner)) {
+      // Prepared and signed certificates share one queue and one transaction per commit: half the commits.
+      const queue = mixedQueue(inner, maxBatchSize);
+      this.submitPrepared = (call) =>
+        queue.submit({ kind: 'prepared', ...call }) as Promise<readonly SerialHex[]>;
+      this.submitSigned = async (call) => {
+        await queue.submit({ kind: 'signed', ...call });
+      };
+      return;
+    }
+    const preparedQueue = new GroupCommitQueue<PreparedCall, readonly SerialHex[]>({
       maxBatchSize,
       sizeOf: (call) => call.entries.length,
-      admission: () => {
-        const taken = new Set<string>();
-        return (call) => {
-          if (call.entries.some((e) => taken.has(e.serial))) return false;
-          for (const e of call.entries) taken.add(e.serial);
-          return true;
-        };
-      },
+      admission: uniquePreparedSerials,
       commit: async (calls) => {
         const conflicted = await inner.recordPrepared(
           calls.flatMap((c) => c.entries),
           latest(calls),
         );
-        return calls.map((call) => {
-          const mine = new Set<string>(call.entries.map((e) => e.serial));
-          return conflicted.filter((serial) => mine.has(serial));
-        });
+        return calls.map((call) => conflictsOf(call, conflicted));
       },
     });
-    this.signedQueue = new GroupCommitQueue<SignedCall, void>({
+    const signedQueue = new GroupCommitQueue<SignedCall, void>({
       maxBatchSize,
       sizeOf: (call) => call.entries.length,
       commit: async (calls) => {
@@ -82,11 +83,13 @@ export class GroupCommitLedger implements CertificateLedger {
         return calls.map(() => undefined);
       },
     });
+    this.submitPrepared = (call) => preparedQueue.submit(call);
+    this.submitSigned = (call) => signedQueue.submit(call);
   }
 
   async recordPrepared(entries: readonly PreparedCertificate[], at: Date): Promise<readonly SerialHex[]> {
     if (entries.length === 0) return [];
-    return this.preparedQueue.submit({ entries, at });
+    return this.submitPrepared({ entries, at });
   }
 
   async recordSigned(
@@ -96,8 +99,48 @@ export class GroupCommitLedger implements CertificateLedger {
   ): Promise<void> {
     if (entries.length === 0) return;
     const events = entries.map(audit);
-    await this.signedQueue.submit({ entries, at, events });
+    await this.submitSigned({ entries, at, events });
   }
+}
+
+type MixedCall = ({ readonly kind: 'prepared' } & PreparedCall) | ({ readonly kind: 'signed' } & SignedCall);
+
+function mixedQueue(inner: BatchCertificateLedger, maxBatchSize: number) {
+  return new GroupCommitQueue<MixedCall, readonly SerialHex[] | undefined>({
+    maxBatchSize,
+    sizeOf: (call) => call.entries.length,
+    admission: () => {
+      const admitPrepared = uniquePreparedSerials();
+      return (call) => call.kind === 'signed' || admitPrepared(call);
+    },
+    commit: async (calls) => {
+      const prepared = calls.filter((c) => c.kind === 'prepared');
+      const signed = calls.filter((c) => c.kind === 'signed');
+      const conflicted = await inner.recordBatch({
+        prepared: prepared.flatMap((c) => c.entries),
+        preparedAt: prepared.length > 0 ? latest(prepared) : new Date(0),
+        signed: signed.flatMap((c) => c.entries),
+        signedAt: signed.length > 0 ? latest(signed) : new Date(0),
+        events: signed.flatMap((c) => c.events),
+      });
+      return calls.map((call) => (call.kind === 'prepared' ? conflictsOf(call, conflicted) : undefined));
+    },
+  });
+}
+
+/** A batch never holds the same prepared serial twice, so each conflicted serial maps back to one caller. */
+function uniquePreparedSerials(): (call: PreparedCall) => boolean {
+  const taken = new Set<string>();
+  return (call) => {
+    if (call.entries.some((e) => taken.has(e.serial))) return false;
+    for (const e of call.entries) taken.add(e.serial);
+    return true;
+  };
+}
+
+function conflictsOf(call: PreparedCall, conflicted: readonly SerialHex[]): readonly SerialHex[] {
+  const mine = new Set<string>(call.entries.map((e) => e.serial));
+  return conflicted.filter((serial) => mine.has(serial));
 }
 
 function latest(calls: readonly { readonly at: Date }[]): Date {

@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { SerialHex } from '../core/ids.js';
-import type { CertificateLedger } from './certificate-ledger.js';
+import type { BatchCertificateLedger, LedgerBatch } from './ledger-batch.js';
 import { PREPARED_ROW_COLUMNS, certificateKey, toPreparedRow } from './certificate-row.js';
 import type { PreparedRow } from './certificate-row.js';
 import { toEpochMs } from './epoch-ms.js';
@@ -28,10 +28,14 @@ interface SignedParams {
  * than the row write (see SqliteStatement). Synchronous, too, so the write lock is never held across an
  * await (see sqlite-exclusive.ts).
  */
-export class SqliteCertificateLedger implements CertificateLedger {
-  private readonly prepareAll: BetterSqlite3.Transaction<(rows: readonly PreparedRow[]) => Set<string>>;
-  private readonly signAll: BetterSqlite3.Transaction<
-    (entries: readonly SignedCertificate[], atMs: number, events: readonly AuditEvent[]) => void
+export class SqliteCertificateLedger implements BatchCertificateLedger {
+  private readonly writeAll: BetterSqlite3.Transaction<
+    (
+      rows: readonly PreparedRow[],
+      signed: readonly SignedCertificate[],
+      signedAtMs: number,
+      events: readonly AuditEvent[],
+    ) => Set<string>
   >;
 
   constructor(
@@ -62,44 +66,38 @@ export class SqliteCertificateLedger implements CertificateLedger {
           .where('status', '=', 'prepared'),
     );
 
-    this.prepareAll = sqlite.transaction((rows: readonly PreparedRow[]) => {
-      const recorded = new Set<string>();
-      for (const row of rows) {
-        if (insertPrepared.run(row).changes === 1) {
-          recorded.add(certificateKey({ issuerId: row.issuer_id, serial: row.serial }));
+    // Prepared rows first, then signatures and their audit events; throwing anywhere rolls everything back.
+    this.writeAll = sqlite.transaction(
+      (
+        rows: readonly PreparedRow[],
+        signed: readonly SignedCertificate[],
+        signedAtMs: number,
+        events: readonly AuditEvent[],
+      ) => {
+        const recorded = new Set<string>();
+        for (const row of rows) {
+          if (insertPrepared.run(row).changes === 1) {
+            recorded.add(certificateKey({ issuerId: row.issuer_id, serial: row.serial }));
+          }
         }
-      }
-      return recorded;
-    });
-
-    this.signAll = sqlite.transaction(
-      (entries: readonly SignedCertificate[], atMs: number, events: readonly AuditEvent[]) => {
-        for (const entry of entries) {
+        for (const entry of signed) {
           const { changes } = markSigned.run({
             der: entry.der,
             fingerprint_sha256: entry.fingerprintSha256,
-            issued_at: atMs,
+            issued_at: signedAtMs,
             issuer_id: entry.issuerId,
             serial: entry.serial,
           });
-          // Throwing inside the transaction function rolls the whole call back.
           if (changes !== 1) throw notAwaitingSignature(entry);
         }
-        auditChain.appendInTransaction(events);
+        if (events.length > 0) auditChain.appendInTransaction(events);
+        return recorded;
       },
     );
   }
 
-  async recordPrepared(entries: readonly PreparedCertificate[], at: Date): Promise<readonly SerialHex[]> {
-    if (entries.length === 0) return [];
-    const atMs = toEpochMs(at, 'at');
-    const rows = entries.map((entry) => toPreparedRow(entry, atMs));
-    try {
-      const recorded = await runExclusive(this.db, () => this.prepareAll.immediate(rows));
-      return conflictedSerials(entries, recorded);
-    } catch (error) {
-      throw mapLedgerError(error);
-    }
+  recordPrepared(entries: readonly PreparedCertificate[], at: Date): Promise<readonly SerialHex[]> {
+    return this.recordBatch({ prepared: entries, preparedAt: at, signed: [], signedAt: at, events: [] });
   }
 
   async recordSigned(
@@ -107,11 +105,25 @@ export class SqliteCertificateLedger implements CertificateLedger {
     at: Date,
     audit: (entry: SignedCertificate) => AuditEvent,
   ): Promise<void> {
-    if (entries.length === 0) return;
-    const atMs = toEpochMs(at, 'at');
-    const events = entries.map(audit);
+    await this.recordBatch({
+      prepared: [],
+      preparedAt: at,
+      signed: entries,
+      signedAt: at,
+      events: entries.map(audit),
+    });
+  }
+
+  async recordBatch(batch: LedgerBatch): Promise<readonly SerialHex[]> {
+    if (batch.prepared.length === 0 && batch.signed.length === 0) return [];
+    const preparedAtMs = toEpochMs(batch.preparedAt, 'at');
+    const rows = batch.prepared.map((entry) => toPreparedRow(entry, preparedAtMs));
+    const signedAtMs = toEpochMs(batch.signedAt, 'at');
     try {
-      await runExclusive(this.db, () => this.signAll.immediate(entries, atMs, events));
+      const recorded = await runExclusive(this.db, () =>
+        this.writeAll.immediate(rows, batch.signed, signedAtMs, batch.events),
+      );
+      return conflictedSerials(batch.prepared, recorded);
     } catch (error) {
       throw mapLedgerError(error);
     }

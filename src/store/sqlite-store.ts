@@ -11,7 +11,8 @@ import type { Database } from './schema.js';
 import { createSqlRoles } from './sql-roles.js';
 import { SqliteAuditChain } from './sqlite-audit-chain.js';
 import { SqliteCertificateLedger } from './sqlite-certificate-ledger.js';
-import { openSqliteDatabase } from './sqlite-database.js';
+import { openSqliteDatabase, SQLITE_MEMORY } from './sqlite-database.js';
+import { ThreadedCertificateLedger } from './threaded-certificate-ledger.js';
 import { createSqliteKysely } from './sqlite-kysely.js';
 import type { Store } from './store.js';
 
@@ -26,13 +27,19 @@ export class SqliteStore implements Store {
   readonly audit: AuditLog;
   private closing: Promise<void> | undefined;
 
+  private readonly threadedLedger: ThreadedCertificateLedger | undefined;
+
   private constructor(
     private readonly db: Kysely<Database>,
     sqlite: BetterSqlite3.Database,
+    path: string,
   ) {
     const auditChain = new SqliteAuditChain(sqlite, db);
     const roles = createSqlRoles(db, auditChain);
-    this.ledger = new SqliteCertificateLedger(sqlite, db, auditChain);
+    // A file database writes its ledger on its own thread (see sqlite-ledger-thread.ts); an in-memory one
+    // cannot be shared with another connection, so it writes on this one.
+    this.threadedLedger = path === SQLITE_MEMORY ? undefined : new ThreadedCertificateLedger(path);
+    this.ledger = this.threadedLedger ?? new SqliteCertificateLedger(sqlite, db, auditChain);
     this.certificates = roles.certificates;
     this.issuers = roles.issuers;
     this.devices = roles.devices;
@@ -46,7 +53,7 @@ export class SqliteStore implements Store {
     const db = createSqliteKysely(sqlite);
     try {
       await migrateToLatest(db, 'sqlite');
-      return new SqliteStore(db, sqlite);
+      return new SqliteStore(db, sqlite, path);
     } catch (error) {
       await db.destroy();
       throw error;
@@ -55,7 +62,10 @@ export class SqliteStore implements Store {
 
   /** Closes the database; call it once nothing uses the store any more. Later calls return the same promise. */
   close(): Promise<void> {
-    this.closing ??= this.db.destroy();
+    this.closing ??= (async () => {
+      await this.threadedLedger?.close();
+      await this.db.destroy();
+    })();
     return this.closing;
   }
 }

@@ -1,0 +1,29 @@
+import { isPkiError, PKI_ERROR_CODES, PkiError, type PkiErrorCode } from '../core/pki-error.js';
+import type { LedgerBatch } from './ledger-batch.js';
+
+/** Messages between the main thread and the SQLite ledger thread. Dates, strings and bytes clone as they are. */
+export interface LedgerRequest {
+  readonly id: number;
+  readonly batch: LedgerBatch;
+}
+
+export type LedgerReply =
+  | { readonly id: number; readonly ok: true; readonly conflicts: readonly string[] }
+  | { readonly id: number; readonly ok: false; readonly error: SerializedError };
+
+export interface SerializedError {
+  readonly code: PkiErrorCode;
+  readonly message: string;
+  readonly details: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** A PkiError crosses the thread boundary with its code, message and details; anything else as INTERNAL. */
+export function serializeError(error: unknown): SerializedError {
+  if (isPkiError(error)) return { code: error.code, message: error.message, details: error.details };
+  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error), details: {} };
+}
+
+export function deserializeError(error: SerializedError): PkiError {
+  const code = PKI_ERROR_CODES.includes(error.code) ? error.code : 'INTERNAL';
+  return new PkiError(code, error.message, { details: error.details });
+}
