@@ -25,3 +25,26 @@ export interface BatchCertificateLedger extends CertificateLedger {
 export function canRecordBatches(ledger: CertificateLedger): ledger is BatchCertificateLedger {
   return typeof (ledger as Partial<BatchCertificateLedger>).recordBatch === 'function';
 }
+
+/** A ledger that writes only in batches: recordPrepared and recordSigned are batches with one side empty. */
+export abstract class BatchRecordingLedger implements BatchCertificateLedger {
+  abstract recordBatch(batch: LedgerBatch): Promise<readonly SerialHex[]>;
+
+  recordPrepared(entries: readonly PreparedCertificate[], at: Date): Promise<readonly SerialHex[]> {
+    return this.recordBatch({ prepared: entries, preparedAt: at, signed: [], signedAt: at, events: [] });
+  }
+
+  async recordSigned(
+    entries: readonly SignedCertificate[],
+    at: Date,
+    audit: (entry: SignedCertificate) => AuditEvent,
+  ): Promise<void> {
+    await this.recordBatch({
+      prepared: [],
+      preparedAt: at,
+      signed: entries,
+      signedAt: at,
+      events: entries.map(audit),
+    });
+  }
+}

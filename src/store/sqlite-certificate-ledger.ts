@@ -1,13 +1,13 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { SerialHex } from '../core/ids.js';
-import type { BatchCertificateLedger, LedgerBatch } from './ledger-batch.js';
+import { BatchRecordingLedger, type LedgerBatch } from './ledger-batch.js';
 import { PREPARED_ROW_COLUMNS, certificateKey, toPreparedRow } from './certificate-row.js';
 import type { PreparedRow } from './certificate-row.js';
 import { toEpochMs } from './epoch-ms.js';
 import { mapLedgerError, notAwaitingSignature } from './ledger-errors.js';
 import { conflictedSerials } from './prepared-conflicts.js';
-import type { AuditEvent, PreparedCertificate, SignedCertificate } from './records.js';
+import type { AuditEvent, SignedCertificate } from './records.js';
 import type { Database } from './schema.js';
 import type { SqliteAuditChain } from './sqlite-audit-chain.js';
 import { runExclusive } from './sqlite-exclusive.js';
@@ -28,7 +28,7 @@ interface SignedParams {
  * than the row write (see SqliteStatement). Synchronous, too, so the write lock is never held across an
  * await (see sqlite-exclusive.ts).
  */
-export class SqliteCertificateLedger implements BatchCertificateLedger {
+export class SqliteCertificateLedger extends BatchRecordingLedger {
   private readonly writeAll: BetterSqlite3.Transaction<
     (
       rows: readonly PreparedRow[],
@@ -43,6 +43,7 @@ export class SqliteCertificateLedger implements BatchCertificateLedger {
     private readonly db: Kysely<Database>,
     auditChain: SqliteAuditChain,
   ) {
+    super();
     const insertPrepared = new SqliteStatement<PreparedRow>(sqlite, PREPARED_ROW_COLUMNS, (row) =>
       db
         .insertInto('certificates')
@@ -96,25 +97,7 @@ export class SqliteCertificateLedger implements BatchCertificateLedger {
     );
   }
 
-  recordPrepared(entries: readonly PreparedCertificate[], at: Date): Promise<readonly SerialHex[]> {
-    return this.recordBatch({ prepared: entries, preparedAt: at, signed: [], signedAt: at, events: [] });
-  }
-
-  async recordSigned(
-    entries: readonly SignedCertificate[],
-    at: Date,
-    audit: (entry: SignedCertificate) => AuditEvent,
-  ): Promise<void> {
-    await this.recordBatch({
-      prepared: [],
-      preparedAt: at,
-      signed: entries,
-      signedAt: at,
-      events: entries.map(audit),
-    });
-  }
-
-  async recordBatch(batch: LedgerBatch): Promise<readonly SerialHex[]> {
+  override async recordBatch(batch: LedgerBatch): Promise<readonly SerialHex[]> {
     if (batch.prepared.length === 0 && batch.signed.length === 0) return [];
     const preparedAtMs = toEpochMs(batch.preparedAt, 'at');
     const rows = batch.prepared.map((entry) => toPreparedRow(entry, preparedAtMs));

@@ -1,9 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import type { SerialHex } from '../core/ids.js';
 import { PkiError } from '../core/pki-error.js';
-import type { BatchCertificateLedger, LedgerBatch } from './ledger-batch.js';
+import { BatchRecordingLedger, type LedgerBatch } from './ledger-batch.js';
 import { deserializeError, type LedgerReply, type LedgerRequest } from './ledger-thread-protocol.js';
-import type { AuditEvent, PreparedCertificate, SignedCertificate } from './records.js';
 
 interface Pending {
   resolve(reply: Extract<LedgerReply, { ok: true }>): void;
@@ -15,7 +14,7 @@ interface Pending {
  * event loop keeps preparing and signing certificates while a batch is written and fsynced. The durability
  * promise is unchanged: a call resolves only when the thread reports its transaction committed.
  */
-export class ThreadedCertificateLedger implements BatchCertificateLedger {
+export class ThreadedCertificateLedger extends BatchRecordingLedger {
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -24,6 +23,7 @@ export class ThreadedCertificateLedger implements BatchCertificateLedger {
   private exited = false;
 
   constructor(path: string) {
+    super();
     this.worker = startLedgerThread(path);
     // The ledger thread must not keep the process alive by itself; pending calls keep it referenced.
     this.worker.unref();
@@ -37,25 +37,7 @@ export class ThreadedCertificateLedger implements BatchCertificateLedger {
     });
   }
 
-  recordPrepared(entries: readonly PreparedCertificate[], at: Date): Promise<readonly SerialHex[]> {
-    return this.recordBatch({ prepared: entries, preparedAt: at, signed: [], signedAt: at, events: [] });
-  }
-
-  async recordSigned(
-    entries: readonly SignedCertificate[],
-    at: Date,
-    audit: (entry: SignedCertificate) => AuditEvent,
-  ): Promise<void> {
-    await this.recordBatch({
-      prepared: [],
-      preparedAt: at,
-      signed: entries,
-      signedAt: at,
-      events: entries.map(audit),
-    });
-  }
-
-  async recordBatch(batch: LedgerBatch): Promise<readonly SerialHex[]> {
+  override async recordBatch(batch: LedgerBatch): Promise<readonly SerialHex[]> {
     if (batch.prepared.length === 0 && batch.signed.length === 0) return [];
     const reply = await this.call(batch);
     return reply.conflicts as readonly SerialHex[];

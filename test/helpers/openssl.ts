@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -19,4 +20,32 @@ export async function openssl(args: readonly string[], options: { cwd?: string }
     if (typeof e.code !== 'number') throw error;
     return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
   }
+}
+
+/** A P-256 key and CSR made by openssl in `dir` (`<name>.key`, `<name>.csr`); returns the CSR's path. */
+export async function opensslCsr(
+  dir: string,
+  name: string,
+  subject: string,
+  addext?: string,
+): Promise<string> {
+  const path = join(dir, `${name}.csr`);
+  const r = await openssl([
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    join(dir, `${name}.key`),
+    '-out',
+    path,
+    '-subj',
+    subject,
+    ...(addext === undefined ? [] : ['-addext', addext]),
+  ]);
+  if (r.code !== 0) throw new Error(`openssl req failed: ${r.stderr}`);
+  return path;
 }

@@ -36,23 +36,10 @@ async function createIn(
   dir: string,
   options: { storeUrl?: string; clock?: Clock; config?: Record<string, unknown> },
 ): Promise<TestDeployment> {
-  const config = validateConfig(
-    {
-      dataDir: join(dir, 'data'),
-      store: { url: options.storeUrl ?? `sqlite:${join(dir, 'data', 'certfleet.db')}` },
-      pki: { offlineRootDir: join(dir, 'offline-root') },
-      server: {
-        port: 0,
-        tls: {
-          certFile: join(dir, 'data', 'tls', 'server.cert.pem'),
-          keyFile: join(dir, 'data', 'tls', 'server.key.pem'),
-          passphraseSource: `file:${join(dir, 'data', 'secrets', 'server-tls.pass')}`,
-        },
-      },
-      ...options.config,
-    },
-    'test configuration',
-  );
+  const config = testConfig(dir, {
+    ...(options.storeUrl === undefined ? {} : { storeUrl: options.storeUrl }),
+    ...options.config,
+  });
   const clock = options.clock ?? systemClock;
   const store = await openStore(config.store.url);
   try {
@@ -70,4 +57,32 @@ async function createIn(
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A validated configuration with every path inside `dir`, the listener on a free port, and any top-level
+ * `overrides` (`storeUrl` replaces the SQLite file).
+ */
+export function testConfig(
+  dir: string,
+  overrides: { storeUrl?: string } & Record<string, unknown> = {},
+): Config {
+  const { storeUrl, ...rest } = overrides;
+  return validateConfig(
+    {
+      dataDir: join(dir, 'data'),
+      store: { url: storeUrl ?? `sqlite:${join(dir, 'data', 'certfleet.db')}` },
+      pki: { offlineRootDir: join(dir, 'offline-root') },
+      server: {
+        port: 0,
+        tls: {
+          certFile: join(dir, 'data', 'tls', 'server.cert.pem'),
+          keyFile: join(dir, 'data', 'tls', 'server.key.pem'),
+          passphraseSource: `file:${join(dir, 'data', 'secrets', 'server-tls.pass')}`,
+        },
+      },
+      ...rest,
+    },
+    'test configuration',
+  );
 }

@@ -4,29 +4,9 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { certfleet, certfleetInProcess as run } from '../helpers/cli.js';
-import { openssl } from '../helpers/openssl.js';
+import { openssl, opensslCsr } from '../helpers/openssl.js';
 
-async function newCsr(dir: string, name: string, subject: string, addext?: string): Promise<string> {
-  const path = join(dir, `${name}.csr`);
-  const r = await openssl([
-    'req',
-    '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    join(dir, `${name}.key`),
-    '-out',
-    path,
-    '-subj',
-    subject,
-    ...(addext ? ['-addext', addext] : []),
-  ]);
-  assert.equal(r.code, 0, r.stderr);
-  return path;
-}
+const newCsr = opensslCsr;
 
 const mode = async (path: string) => (await stat(path)).mode & 0o777;
 

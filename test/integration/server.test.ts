@@ -9,7 +9,7 @@ import { connect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { systemClock } from '../../src/core/clock.js';
 import { parseCertificate } from '../../src/pki/certificate.js';
-import { validateConfig } from '../../src/server/load-config.js';
+import { testConfig } from '../helpers/test-deployment.js';
 import { type RunningServer, serve } from '../../src/server/serve.js';
 
 function get(url: string, ca: string): Promise<{ status: number; type: string; body: Buffer }> {
@@ -37,23 +37,7 @@ describe('server', () => {
   const lines: string[] = [];
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'certfleet-server-'));
-    const config = validateConfig(
-      {
-        dataDir: join(dir, 'data'),
-        store: { url: `sqlite:${join(dir, 'data', 'certfleet.db')}` },
-        pki: { offlineRootDir: join(dir, 'offline-root') },
-        server: {
-          port: 0,
-          tls: {
-            certFile: join(dir, 'data', 'tls', 'server.cert.pem'),
-            keyFile: join(dir, 'data', 'tls', 'server.key.pem'),
-            passphraseSource: `file:${join(dir, 'data', 'secrets', 'server-tls.pass')}`,
-          },
-        },
-        log: { level: 'silent' },
-      },
-      'test',
-    );
+    const config = testConfig(dir, { log: { level: 'silent' } });
     server = await serve(config, systemClock, {}, (line) => lines.push(line));
     rootPem = await readFile(join(dir, 'offline-root', 'root.cert.pem'), 'utf8');
   });
