@@ -1,17 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { assertParserOnlyRaisesPkiErrors } from '../../test/helpers/fuzz.js';
-import { opensslCsr } from '../../test/helpers/openssl.js';
 import { isPkiError } from '../core/pki-error.js';
 import { generateKeyPair, KEY_ALGORITHMS } from './algorithms/key-algorithm.js';
 import { signatureAlgorithm } from './algorithms/signature-algorithm.js';
 import { buildCsr, MAX_CSR_BYTES, parseCsr } from './csr.js';
 import { keyUsageExtension } from './extensions.js';
 import type { AltName } from './general-names.js';
-import { buildName, formatName } from './name.js';
+import { buildName } from './name.js';
 import { encodePem } from './pem.js';
 
 const subject = buildName([
@@ -118,26 +114,4 @@ test('fuzz: random bytes and mutated CSRs only ever raise PkiError', () => {
     generateKeyPair('ec-p256'),
   );
   assertParserOnlyRaisesPkiErrors(der, parseCsr);
-});
-
-test('a CSR made by the system openssl parses with its SANs', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'certfleet-csr-'));
-  try {
-    const csrPath = await opensslCsr(
-      dir,
-      'req',
-      '/O=Acme/serialNumber=SN-77/CN=gw 7',
-      'subjectAltName=URI:urn:dev:ops:acme-gw-7,DNS:gw7.example,IP:192.0.2.7',
-    );
-    const csr = parseCsr(readFileSync(csrPath, 'utf8'));
-    assert.equal(csr.subjectText, 'CN=gw 7,serialNumber=SN-77,O=Acme');
-    assert.deepEqual(csr.altNames, [
-      { type: 'uri', value: 'urn:dev:ops:acme-gw-7' },
-      { type: 'dns', value: 'gw7.example' },
-      { type: 'ip', value: '192.0.2.7' },
-    ]);
-    assert.equal(formatName(csr.subject), csr.subjectText);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 });

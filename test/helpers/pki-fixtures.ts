@@ -4,6 +4,8 @@ import {
   type PrivateKey,
 } from '../../src/pki/algorithms/key-algorithm.js';
 import { defaultSignatureAlgorithm } from '../../src/pki/algorithms/signature-algorithm.js';
+import type { SerialHex } from '../../src/core/ids.js';
+import { assembleCrl, type CrlEntry, encodeTbsCertList } from '../../src/pki/crl.js';
 import { assembleCertificate, encodeTbsCertificate } from '../../src/pki/certificate-builder.js';
 import { type ParsedCertificate, parseCertificate } from '../../src/pki/certificate.js';
 import {
@@ -82,3 +84,33 @@ export function makeTestHierarchy(keyAlgorithm: KeyAlgorithmName = 'ec-p256') {
   const leaf = makeTestCertificate({ subject: 'device-1', issuer: intermediate, keyAlgorithm });
   return { root, intermediate, leaf };
 }
+
+/** A CRL signed by `issuer` listing `entries`, number 42. */
+export function makeTestCrl(issuer: TestCredential, entries: readonly CrlEntry[]): Uint8Array {
+  const algorithm = defaultSignatureAlgorithm(issuer.key.algorithm);
+  const tbs = encodeTbsCertList({
+    signatureAlgorithm: algorithm,
+    issuerDer: issuer.cert.subjectDer,
+    authorityKeyId: keyIdentifierOf(issuer.key.spki),
+    crlNumber: 42,
+    thisUpdate: new Date('2026-03-04T00:00:00Z'),
+    nextUpdate: new Date('2036-03-05T00:00:00Z'),
+    entries,
+  });
+  return assembleCrl(tbs, algorithm, algorithm.sign(issuer.key, tbs));
+}
+
+export const SAMPLE_REVOCATIONS: readonly CrlEntry[] = [
+  { serial: '0a' as SerialHex, revokedAt: new Date('2026-03-02T10:00:00Z'), reason: 'unspecified' },
+  {
+    serial: 'ff01' as SerialHex,
+    revokedAt: new Date('2026-03-03T10:00:00Z'),
+    reason: 'cessationOfOperation',
+  },
+  {
+    serial: '4abc' as SerialHex,
+    revokedAt: new Date('2026-03-01T10:00:00Z'),
+    reason: 'keyCompromise',
+    invalidityDate: new Date('2026-02-27T00:00:00Z'),
+  },
+];
