@@ -10,7 +10,7 @@ import { EncryptedPrivateKeyInfo } from '@peculiar/asn1-pkcs8';
 import { isPkiError, type PkiErrorCode } from '../core/pki-error.js';
 import { generateKeyPair, privateKeyToPkcs8 } from '../pki/algorithms/key-algorithm.js';
 import { encodePem, readDerOrPem } from '../pki/pem.js';
-import { Pbes2Params } from './asn1/pbes2-params.js';
+import { Pbes2Params } from '../pki/asn1/pbes2-params.js';
 import {
   decryptPrivateKeyPem,
   encryptPrivateKeyPem,

@@ -2,23 +2,18 @@ import { OctetString } from '@peculiar/asn1-schema';
 import type { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { PkiError } from '../core/pki-error.js';
 import { decodeDer } from '../pki/der.js';
-import { Pbes2Params, Pbkdf2Params } from './asn1/pbes2-params.js';
+import { Pbes2Params } from '../pki/asn1/pbes2-params.js';
+import { Pbkdf2Params } from '../pki/asn1/pbkdf2-params.js';
+import { OID } from '../pki/oids.js';
 
-/** RFC 8018 §A.4, §A.2, §B.1.2 and §B.2.5; not in pki/oids.ts, which others own; move them there when convenient. */
-const PBES2 = '1.2.840.113549.1.5.13';
-const PBKDF2 = '1.2.840.113549.1.5.12';
-const HMAC_PRFS = new Set([
-  '1.2.840.113549.2.7', // hmacWithSHA1, the DEFAULT
-  '1.2.840.113549.2.8', // hmacWithSHA224
-  '1.2.840.113549.2.9', // hmacWithSHA256
-  '1.2.840.113549.2.10', // hmacWithSHA384
-  '1.2.840.113549.2.11', // hmacWithSHA512
+const HMAC_PRFS = new Set<string>([
+  OID.hmacWithSHA1,
+  OID.hmacWithSHA224,
+  OID.hmacWithSHA256,
+  OID.hmacWithSHA384,
+  OID.hmacWithSHA512,
 ]);
-const AES_CBC = new Set([
-  '2.16.840.1.101.3.4.1.2', // aes128-CBC
-  '2.16.840.1.101.3.4.1.22', // aes192-CBC
-  '2.16.840.1.101.3.4.1.42', // aes256-CBC
-]);
+const AES_CBC = new Set<string>([OID.aes128Cbc, OID.aes192Cbc, OID.aes256Cbc]);
 const AES_BLOCK_BYTES = 16;
 const REENCRYPT = 're-encrypt it with openssl pkcs8 -topk8 -v2 aes-256-cbc';
 
@@ -29,12 +24,12 @@ const REENCRYPT = 're-encrypt it with openssl pkcs8 -topk8 -v2 aes-256-cbc';
  * passphrase as "bad decrypt" or, when the padding happens to look right, as one of many ASN.1 errors.
  */
 export function checkPbes2(algorithm: AlgorithmIdentifier, keyName: string): void {
-  if (algorithm.algorithm !== PBES2) {
+  if (algorithm.algorithm !== OID.pbes2) {
     throw unsupported(keyName, `encrypted with ${algorithm.algorithm}; only PBES2 is accepted`);
   }
   const params = decodeDer(bytesOf(algorithm.parameters), Pbes2Params, `key ${keyName}: PBES2 parameters`);
   const kdf = params.keyDerivationFunc;
-  if (kdf.algorithm !== PBKDF2) {
+  if (kdf.algorithm !== OID.pbkdf2) {
     throw unsupported(keyName, `key derivation ${kdf.algorithm}; only PBKDF2 is accepted`);
   }
   const pbkdf2 = decodeDer(bytesOf(kdf.parameters), Pbkdf2Params, `key ${keyName}: PBKDF2 parameters`);

@@ -59,6 +59,18 @@ export const OID = {
   /** RFC 4108 HardwareModuleName. */
   hardwareModuleName: '1.3.6.1.5.5.7.8.4',
 
+  // Password-based encryption of private keys (RFC 8018 §A.2, §A.4, §B.1.2, §B.2.5)
+  pbes2: '1.2.840.113549.1.5.13',
+  pbkdf2: '1.2.840.113549.1.5.12',
+  hmacWithSHA1: '1.2.840.113549.2.7',
+  hmacWithSHA224: '1.2.840.113549.2.8',
+  hmacWithSHA256: '1.2.840.113549.2.9',
+  hmacWithSHA384: '1.2.840.113549.2.10',
+  hmacWithSHA512: '1.2.840.113549.2.11',
+  aes128Cbc: '2.16.840.1.101.3.4.1.2',
+  aes192Cbc: '2.16.840.1.101.3.4.1.22',
+  aes256Cbc: '2.16.840.1.101.3.4.1.42',
+
   // PKCS#9 attributes in CSRs (RFC 2985)
   challengePassword: '1.2.840.113549.1.9.7',
   extensionRequest: '1.2.840.113549.1.9.14',
