@@ -4,6 +4,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { PkiError, isPkiError } from '../core/pki-error.js';
 import { columnTypesFor } from './migrations/column-types.js';
 import { initialMigration } from './migrations/0001-initial.js';
+import { enrollmentMigration } from './migrations/0002-enrollment.js';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';
 
@@ -16,6 +17,7 @@ export function storeMigrations(engine: Store['engine']): Record<string, Migrati
   const types = columnTypesFor(engine);
   return {
     '0001-initial': initialMigration(types),
+    '0002-enrollment': enrollmentMigration(types),
   };
 }
 

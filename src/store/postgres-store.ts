@@ -3,11 +3,15 @@ import type { Kysely } from 'kysely';
 import { PkiError, isPkiError } from '../core/pki-error.js';
 import type { AuditLog } from './audit-log.js';
 import type { CertificateLedger } from './certificate-ledger.js';
+import type { CertificateLifecycle } from './certificate-lifecycle.js';
 import type { CertificateReader } from './certificate-reader.js';
 import type { DeviceRegistry } from './device-registry.js';
 import type { EnrollmentLog } from './enrollment-log.js';
+import type { EnrollmentTokens } from './enrollment-tokens.js';
+import { GroupCommitEnrollmentRecorder } from './group-commit-enrollment-recorder.js';
 import type { IssuerRegistry } from './issuer-registry.js';
 import { migrateToLatest } from './migrate-to-latest.js';
+import type { PendingEnrollments } from './pending-enrollments.js';
 import { PostgresAuditAppender } from './postgres-audit-appender.js';
 import { PostgresCertificateLedger } from './postgres-certificate-ledger.js';
 import { createPostgresKysely } from './postgres-kysely.js';
@@ -16,6 +20,7 @@ import { parsePostgresUrl } from './postgres-url.js';
 import type { PostgresLocation } from './postgres-url.js';
 import type { Database } from './schema.js';
 import { createSqlRoles } from './sql-roles.js';
+import { PostgresEnrollmentRecorder } from './postgres-enrollment-recorder.js';
 import type { Store } from './store.js';
 import { isUniqueViolation } from './store-errors.js';
 
@@ -28,6 +33,10 @@ export class PostgresStore implements Store {
   readonly devices: DeviceRegistry;
   readonly enrollments: EnrollmentLog;
   readonly audit: AuditLog;
+  readonly lifecycle: CertificateLifecycle;
+  readonly enrollmentRecorder: GroupCommitEnrollmentRecorder;
+  readonly tokens: EnrollmentTokens;
+  readonly pendingEnrollments: PendingEnrollments;
   private closing: Promise<void> | undefined;
 
   private constructor(private readonly db: Kysely<Database>) {
@@ -38,6 +47,10 @@ export class PostgresStore implements Store {
     this.devices = roles.devices;
     this.enrollments = roles.enrollments;
     this.audit = roles.audit;
+    this.lifecycle = roles.lifecycle;
+    this.tokens = roles.tokens;
+    this.pendingEnrollments = roles.pendingEnrollments;
+    this.enrollmentRecorder = new GroupCommitEnrollmentRecorder(new PostgresEnrollmentRecorder(db));
   }
 
   /** Connects, creates the URL's schema if missing and migrates. */

@@ -15,6 +15,8 @@ export interface Database {
   devices: DevicesTable;
   enrollment_events: EnrollmentEventsTable;
   audit_events: AuditEventsTable;
+  enrollment_tokens: EnrollmentTokensTable;
+  pending_enrollments: PendingEnrollmentsTable;
 }
 
 export interface IssuersTable {
@@ -100,4 +102,36 @@ export interface AuditEventsTable {
   data: string;
   prev_hash: string;
   hash: string;
+}
+
+/** One-time tokens; `secret_sha256` is unique, so a secret names at most one token. */
+export interface EnrollmentTokensTable {
+  id: string;
+  secret_sha256: string;
+  device_id: string;
+  profile: string;
+  label: string | null;
+  created_by: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  voided_at: number | null;
+}
+
+/** Requests awaiting (or past) an operator's decision; unique on (label, request_sha256). */
+export interface PendingEnrollmentsTable {
+  id: string;
+  label: string;
+  request_sha256: string;
+  device_id: string | null;
+  requester: string;
+  profile: string;
+  csr_der: Uint8Array;
+  status: string;
+  created_at: number;
+  decided_at: number | null;
+  decided_by: string | null;
+  reason: string | null;
+  certificate_issuer_id: string | null;
+  certificate_serial: string | null;
 }

@@ -1,14 +1,17 @@
-import { sql } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';
 import type { DeviceId, IssuerId, SerialHex } from '../core/ids.js';
 import { PkiError } from '../core/pki-error.js';
+import { executeDeviceChange, toDeviceChangeRow } from './device-change-queries.js';
 import type { DeviceQuery, DeviceRegistry } from './device-registry.js';
 import { fromEpochMsOrNull, toEpochMs } from './epoch-ms.js';
 import { pageLimit, pageOffset } from './page-limit.js';
 import type { DeviceRecord, DeviceState } from './records.js';
 import type { Database, DevicesTable } from './schema.js';
 
-/** Each write is one statement (an upsert or an update), atomic on its own in both engines. */
+/**
+ * Each write is one statement (an upsert or an update), atomic on its own in both engines. The device changes
+ * are the enrollment recorders' too (device-change-queries.ts).
+ */
 export class SqlDeviceRegistry implements DeviceRegistry {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -29,33 +32,12 @@ export class SqlDeviceRegistry implements DeviceRegistry {
     return rows.map(toDeviceRecord);
   }
 
-  /** A known device keeps its state and gains the IDevID; its product line changes only if one is given. */
   async recordIdevid(
     id: DeviceId,
     idevid: { issuerId: IssuerId; serial: SerialHex; productLine: string | null },
     at: Date,
   ): Promise<void> {
-    const atMs = toEpochMs(at, 'at');
-    await this.db
-      .insertInto('devices')
-      .values({
-        id,
-        product_line: idevid.productLine,
-        state: 'provisioned' satisfies DeviceState,
-        idevid_serial: idevid.serial,
-        idevid_issuer_id: idevid.issuerId,
-        created_at: atMs,
-        updated_at: atMs,
-      })
-      .onConflict((oc) =>
-        oc.column('id').doUpdateSet((eb) => ({
-          idevid_serial: eb.ref('excluded.idevid_serial'),
-          idevid_issuer_id: eb.ref('excluded.idevid_issuer_id'),
-          product_line: sql<string | null>`coalesce(excluded.product_line, devices.product_line)`,
-          updated_at: eb.ref('excluded.updated_at'),
-        })),
-      )
-      .execute();
+    await executeDeviceChange(this.db, toDeviceChangeRow(id, { kind: 'idevid', ...idevid }, at));
   }
 
   async recordLdevid(
@@ -63,39 +45,11 @@ export class SqlDeviceRegistry implements DeviceRegistry {
     ldevid: { issuerId: IssuerId; serial: SerialHex; notAfter: Date },
     at: Date,
   ): Promise<void> {
-    const atMs = toEpochMs(at, 'at');
-    await this.db
-      .insertInto('devices')
-      .values({
-        id,
-        state: 'active' satisfies DeviceState,
-        ldevid_serial: ldevid.serial,
-        ldevid_issuer_id: ldevid.issuerId,
-        ldevid_not_after: toEpochMs(ldevid.notAfter, 'notAfter'),
-        last_success_at: atMs,
-        created_at: atMs,
-        updated_at: atMs,
-      })
-      .onConflict((oc) =>
-        oc.column('id').doUpdateSet((eb) => ({
-          state: eb.ref('excluded.state'),
-          ldevid_serial: eb.ref('excluded.ldevid_serial'),
-          ldevid_issuer_id: eb.ref('excluded.ldevid_issuer_id'),
-          ldevid_not_after: eb.ref('excluded.ldevid_not_after'),
-          last_success_at: eb.ref('excluded.last_success_at'),
-          updated_at: eb.ref('excluded.updated_at'),
-        })),
-      )
-      .execute();
+    await executeDeviceChange(this.db, toDeviceChangeRow(id, { kind: 'ldevid', ...ldevid }, at));
   }
 
   async recordFailure(id: DeviceId, reason: string, at: Date): Promise<void> {
-    const atMs = toEpochMs(at, 'at');
-    await this.db
-      .updateTable('devices')
-      .set({ last_failure_at: atMs, last_failure_reason: reason, updated_at: atMs })
-      .where('id', '=', id)
-      .execute();
+    await executeDeviceChange(this.db, toDeviceChangeRow(id, { kind: 'failure', reason }, at));
   }
 
   async setState(id: DeviceId, state: DeviceState, at: Date): Promise<void> {

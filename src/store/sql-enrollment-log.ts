@@ -1,31 +1,20 @@
-import type { Kysely, Selectable } from 'kysely';
-import type { DeviceId, IssuerId, SerialHex } from '../core/ids.js';
+import type { Kysely } from 'kysely';
 import type { EnrollmentLog, EnrollmentQuery } from './enrollment-log.js';
+import {
+  insertEnrollmentEvents,
+  toEnrollmentEventRecord,
+  toEnrollmentEventRow,
+} from './enrollment-event-row.js';
 import { toEpochMs } from './epoch-ms.js';
 import { pageLimit } from './page-limit.js';
-import type { EnrollmentEvent, EnrollmentEventRecord, EnrollmentOutcome } from './records.js';
-import type { Database, EnrollmentEventsTable } from './schema.js';
+import type { EnrollmentEvent, EnrollmentEventRecord } from './records.js';
+import type { Database } from './schema.js';
 
 export class SqlEnrollmentLog implements EnrollmentLog {
   constructor(private readonly db: Kysely<Database>) {}
 
   async append(event: EnrollmentEvent): Promise<void> {
-    await this.db
-      .insertInto('enrollment_events')
-      .values({
-        at: toEpochMs(event.at, 'at'),
-        device_id: event.deviceId,
-        protocol: event.protocol,
-        operation: event.operation,
-        profile: event.profile,
-        issuer_id: event.issuerId,
-        outcome: event.outcome,
-        reason_code: event.reasonCode,
-        reason: event.reason,
-        requester: event.requester,
-        certificate_serial: event.certificateSerial,
-      })
-      .execute();
+    await insertEnrollmentEvents(this.db, toEnrollmentEventRow(event)).execute();
   }
 
   /** Newest first; events at the same millisecond in the reverse order they were appended. */
@@ -39,23 +28,6 @@ export class SqlEnrollmentLog implements EnrollmentLog {
       .orderBy('id', 'desc')
       .limit(pageLimit(query.limit))
       .execute();
-    return rows.map(toEnrollmentRecord);
+    return rows.map(toEnrollmentEventRecord);
   }
-}
-
-function toEnrollmentRecord(row: Selectable<EnrollmentEventsTable>): EnrollmentEventRecord {
-  return {
-    id: row.id,
-    at: new Date(row.at),
-    deviceId: row.device_id as DeviceId | null,
-    protocol: row.protocol,
-    operation: row.operation,
-    profile: row.profile,
-    issuerId: row.issuer_id as IssuerId | null,
-    outcome: row.outcome as EnrollmentOutcome,
-    reasonCode: row.reason_code,
-    reason: row.reason,
-    requester: row.requester,
-    certificateSerial: row.certificate_serial as SerialHex | null,
-  };
 }

@@ -2,14 +2,30 @@ import type { Kysely } from 'kysely';
 import type { AuditAppender } from './audit-appender.js';
 import type { Database } from './schema.js';
 import { SqlAuditLog } from './sql-audit-log.js';
+import { SqlCertificateLifecycle } from './sql-certificate-lifecycle.js';
 import { SqlCertificateReader } from './sql-certificate-reader.js';
 import { SqlDeviceRegistry } from './sql-device-registry.js';
 import { SqlEnrollmentLog } from './sql-enrollment-log.js';
+import { SqlEnrollmentTokens } from './sql-enrollment-tokens.js';
 import { SqlIssuerRegistry } from './sql-issuer-registry.js';
+import { SqlPendingEnrollments } from './sql-pending-enrollments.js';
 import type { Store } from './store.js';
 
-/** The roles both engines share through Kysely; each store adds its own ledger and audit appender. */
-export type SqlRoles = Pick<Store, 'certificates' | 'issuers' | 'devices' | 'enrollments' | 'audit'>;
+/**
+ * The roles both engines share through Kysely; each store adds its own ledger, audit appender and enrollment
+ * recorder.
+ */
+export type SqlRoles = Pick<
+  Store,
+  | 'certificates'
+  | 'issuers'
+  | 'devices'
+  | 'enrollments'
+  | 'audit'
+  | 'lifecycle'
+  | 'tokens'
+  | 'pendingEnrollments'
+>;
 
 export function createSqlRoles(db: Kysely<Database>, auditAppender: AuditAppender): SqlRoles {
   return {
@@ -18,5 +34,8 @@ export function createSqlRoles(db: Kysely<Database>, auditAppender: AuditAppende
     devices: new SqlDeviceRegistry(db),
     enrollments: new SqlEnrollmentLog(db),
     audit: new SqlAuditLog(db, auditAppender),
+    lifecycle: new SqlCertificateLifecycle(db),
+    tokens: new SqlEnrollmentTokens(db),
+    pendingEnrollments: new SqlPendingEnrollments(db),
   };
 }

@@ -2,13 +2,18 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { AuditLog } from './audit-log.js';
 import type { CertificateLedger } from './certificate-ledger.js';
+import type { CertificateLifecycle } from './certificate-lifecycle.js';
 import type { CertificateReader } from './certificate-reader.js';
 import type { DeviceRegistry } from './device-registry.js';
 import type { EnrollmentLog } from './enrollment-log.js';
+import type { EnrollmentTokens } from './enrollment-tokens.js';
+import { GroupCommitEnrollmentRecorder } from './group-commit-enrollment-recorder.js';
 import type { IssuerRegistry } from './issuer-registry.js';
 import { migrateToLatest } from './migrate-to-latest.js';
+import type { PendingEnrollments } from './pending-enrollments.js';
 import type { Database } from './schema.js';
 import { createSqlRoles } from './sql-roles.js';
+import { SqliteEnrollmentRecorder } from './sqlite-enrollment-recorder.js';
 import { SqliteAuditChain } from './sqlite-audit-chain.js';
 import { SqliteCertificateLedger } from './sqlite-certificate-ledger.js';
 import { openSqliteDatabase, SQLITE_MEMORY } from './sqlite-database.js';
@@ -25,6 +30,10 @@ export class SqliteStore implements Store {
   readonly devices: DeviceRegistry;
   readonly enrollments: EnrollmentLog;
   readonly audit: AuditLog;
+  readonly lifecycle: CertificateLifecycle;
+  readonly enrollmentRecorder: GroupCommitEnrollmentRecorder;
+  readonly tokens: EnrollmentTokens;
+  readonly pendingEnrollments: PendingEnrollments;
   private closing: Promise<void> | undefined;
 
   private readonly threadedLedger: ThreadedCertificateLedger | undefined;
@@ -45,6 +54,10 @@ export class SqliteStore implements Store {
     this.devices = roles.devices;
     this.enrollments = roles.enrollments;
     this.audit = roles.audit;
+    this.lifecycle = roles.lifecycle;
+    this.tokens = roles.tokens;
+    this.pendingEnrollments = roles.pendingEnrollments;
+    this.enrollmentRecorder = new GroupCommitEnrollmentRecorder(new SqliteEnrollmentRecorder(sqlite, db));
   }
 
   /** Opens the database at `path` (`:memory:` for a private in-memory one) and migrates it. */

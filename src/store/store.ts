@@ -1,9 +1,13 @@
 import type { AuditLog } from './audit-log.js';
 import type { CertificateLedger } from './certificate-ledger.js';
+import type { CertificateLifecycle } from './certificate-lifecycle.js';
 import type { CertificateReader } from './certificate-reader.js';
 import type { DeviceRegistry } from './device-registry.js';
 import type { EnrollmentLog } from './enrollment-log.js';
+import type { EnrollmentRecorder } from './enrollment-recorder.js';
+import type { EnrollmentTokens } from './enrollment-tokens.js';
 import type { IssuerRegistry } from './issuer-registry.js';
+import type { PendingEnrollments } from './pending-enrollments.js';
 
 /**
  * An opened store: one object per role. Only server/ and cli/ hold the whole Store; they hand each consumer
@@ -17,5 +21,10 @@ export interface Store {
   readonly devices: DeviceRegistry;
   readonly enrollments: EnrollmentLog;
   readonly audit: AuditLog;
+  readonly lifecycle: CertificateLifecycle;
+  /** Batched (group-committed) enrollment outcomes; what the RA writes for every attempt. */
+  readonly enrollmentRecorder: EnrollmentRecorder;
+  readonly tokens: EnrollmentTokens;
+  readonly pendingEnrollments: PendingEnrollments;
   close(): Promise<void>;
 }

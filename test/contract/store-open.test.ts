@@ -7,7 +7,7 @@ import { isPkiError } from '../../src/core/pki-error.js';
 import { openStore } from '../../src/store/open-store.js';
 import { postgresTestServer, postgresTestUrl } from '../helpers/postgres.js';
 import { storeEngines, useStore } from '../helpers/store-engines.js';
-import { issuerRecord } from './store-records.js';
+import { at, issuerRecord, newEnrollmentToken, newPendingEnrollment } from './store-records.js';
 
 for (const engine of storeEngines) {
   describe(`opening a store (${engine.name})`, () => {
@@ -33,8 +33,33 @@ for (const engine of storeEngines) {
         .execute();
       assert.deepEqual(
         applied.map((row) => (row as { name: string }).name),
-        ['0001-initial'],
+        ['0001-initial', '0002-enrollment'],
       );
+    });
+
+    test('a database at 0001 is brought up to date, keeping its rows', async () => {
+      const { store, openAnother, raw } = current();
+      const issuer = issuerRecord();
+      await store.issuers.add(issuer);
+      // Wind the database back to what 0001 left.
+      await raw.schema.dropTable('enrollment_tokens').execute();
+      await raw.schema.dropTable('pending_enrollments').execute();
+      await raw
+        .deleteFrom('kysely_migration' as never)
+        .where('name' as never, '=', '0002-enrollment' as never)
+        .execute();
+
+      const upgraded = await openAnother();
+      try {
+        assert.deepEqual(await upgraded.issuers.get(issuer.id), issuer);
+        const token = newEnrollmentToken();
+        await upgraded.tokens.create(token, at(1));
+        assert.equal((await upgraded.tokens.consume(token.secretSha256, at(2)))?.id, token.id);
+        const request = await upgraded.pendingEnrollments.findOrCreate(newPendingEnrollment(), at(1));
+        assert.equal(request.status, 'pending');
+      } finally {
+        await upgraded.close();
+      }
     });
 
     test('several stores opening a fresh database at once all migrate it', async () => {

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DeviceId, IssuerId, SerialHex } from '../../src/core/ids.js';
+import type { NewEnrollmentToken } from '../../src/store/enrollment-tokens.js';
+import type { NewPendingEnrollment } from '../../src/store/pending-enrollments.js';
 import type {
   AuditEvent,
   EnrollmentEvent,
@@ -115,6 +117,37 @@ export function enrollmentEvent(overrides: Partial<EnrollmentEvent> = {}): Enrol
     reason: null,
     requester: 'idevid:01',
     certificateSerial: null,
+    ...overrides,
+  };
+}
+
+/** A random lower-case hex SHA-256, standing in for the hash of a token secret or a request. */
+export function randomSha256(): string {
+  return randomBytes(32).toString('hex');
+}
+
+export function newEnrollmentToken(overrides: Partial<NewEnrollmentToken> = {}): NewEnrollmentToken {
+  return {
+    id: `tok-${randomBytes(6).toString('hex')}`,
+    secretSha256: randomSha256(),
+    deviceId: uniqueDeviceId(),
+    profile: 'ldevid',
+    label: null,
+    createdBy: 'operator:alice',
+    expiresAt: at(3600),
+    ...overrides,
+  };
+}
+
+export function newPendingEnrollment(overrides: Partial<NewPendingEnrollment> = {}): NewPendingEnrollment {
+  return {
+    id: `pend-${randomBytes(6).toString('hex')}`,
+    label: 'plant-a',
+    requestSha256: randomSha256(),
+    deviceId: uniqueDeviceId(),
+    requester: 'idevid:01ab',
+    profile: 'ldevid',
+    csrDer: new Uint8Array(randomBytes(180)),
     ...overrides,
   };
 }
