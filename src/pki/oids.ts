@@ -71,7 +71,22 @@ export const OID = {
   aes192Cbc: '2.16.840.1.101.3.4.1.22',
   aes256Cbc: '2.16.840.1.101.3.4.1.42',
 
+  /**
+   * certfleet's renewal policy attribute in CsrAttrs (asn1/renewal-policy.ts). Under the documentation enterprise
+   * number of RFC 5612 until certfleet has its own arc; change both ends together.
+   */
+  certfleetRenewalPolicy: '1.3.6.1.4.1.32473.16.1',
+
   // PKCS#9 attributes in CSRs (RFC 2985)
   challengePassword: '1.2.840.113549.1.9.7',
   extensionRequest: '1.2.840.113549.1.9.14',
+
+  // CMS content types (RFC 5652 §4, §5.1): certs-only responses are a degenerate signedData around id-data
+  data: '1.2.840.113549.1.7.1',
+  signedData: '1.2.840.113549.1.7.2',
+
+  // Further key and signature algorithms a server may name in /csrattrs (RFC 8410, RFC 4055, RFC 5480)
+  ed448: '1.3.101.113',
+  rsassaPss: '1.2.840.113549.1.1.10',
+  secp521r1: '1.3.132.0.35',
 } as const;
