@@ -3,6 +3,9 @@ import { isPkiError } from '../core/pki-error.js';
 import { CliContext, type CliIo, processIo } from './cli-context.js';
 import { caCommand, UsageError } from './commands/ca-commands.js';
 import { certCommand } from './commands/cert-commands.js';
+import { deviceCommand } from './commands/device-commands.js';
+import { enrollmentCommand } from './commands/enrollment-commands.js';
+import { factoryCommand } from './commands/factory-commands.js';
 import { serverCommands } from './commands/server-commands.js';
 
 /** Exit statuses: 0 done, 1 refused or failed (the message says why), 2 wrong usage, 70 internal error. */
@@ -17,7 +20,14 @@ export function buildProgram(io: CliIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
   const contextFor = () => (context ??= new CliContext(io, program.opts<{ config?: string }>().config));
-  for (const command of [...serverCommands(contextFor), caCommand(contextFor), certCommand(contextFor)]) {
+  for (const command of [
+    ...serverCommands(contextFor),
+    caCommand(contextFor),
+    certCommand(contextFor),
+    factoryCommand(contextFor),
+    deviceCommand(contextFor),
+    enrollmentCommand(contextFor),
+  ]) {
     program.addCommand(command);
   }
   // Subcommands inherit the output and exit behaviour, so `certfleet ca --bogus` is a usage error too.

@@ -25,6 +25,8 @@ export const PKI_ERROR_CODES = [
   'UNTRUSTED',
   'RATE_LIMITED',
   'PAYLOAD_TOO_LARGE',
+  /** A request body in a media type the endpoint does not take. */
+  'UNSUPPORTED_MEDIA_TYPE',
   /** A dependency (store, HSM) is unreachable; the caller may retry. */
   'UNAVAILABLE',
   /** Configuration that fails validation; `details.path` holds the JSON path. */

@@ -5,13 +5,19 @@ import type { Authorization, Credential, Provisioner } from './provisioner.js';
 type OperatorCredential = Extract<Credential, { kind: 'operator' }>;
 
 /** End-entity profiles an operator may request directly; CA certificates are made in ceremonies. */
-const OPERATOR_PROFILES: readonly ProfileName[] = ['idevid', 'ldevid', 'tls-server', 'code-signing'];
+const OPERATOR_PROFILES: readonly ProfileName[] = [
+  'idevid',
+  'ldevid',
+  'tls-server',
+  'code-signing',
+  'factory-station',
+];
 
 /**
  * An operator with local access to the deployment (the `certfleet` CLI on the server, with the store and keys
  * at hand) may request any end-entity certificate. The admin API will use its own authenticated operators.
  */
-export class OperatorProvisioner implements Provisioner<OperatorCredential> {
+export class OperatorProvisioner implements Provisioner<'operator'> {
   readonly kind = 'operator';
 
   authorize(credential: OperatorCredential): Promise<Authorization> {

@@ -1,24 +1,49 @@
-import type { DeviceId } from '../core/ids.js';
+import type { DeviceId, IssuerId, SerialHex } from '../core/ids.js';
+import type { AltName } from '../pki/general-names.js';
 import type { ProfileName } from '../pki/profiles/certificate-profile.js';
 
 /**
- * The credential a requester presented. Each front end authenticates its own transport (mTLS, JWS, MAC) and
- * hands the RA what it learned; a provisioner for that kind decides what it is worth. Later kinds (IDevID,
- * current LDevID, enrollment token, CMP secret, ACME account) join this union.
+ * The credential a requester presented. Each front end authenticates its own transport (mTLS, HTTP
+ * authentication, JWS, MAC) and hands the RA what it received; the provisioner for that kind decides what it is
+ * worth. Certificate chains are DER, leaf first, as the client sent them.
  */
-export type Credential = { readonly kind: 'operator'; readonly name: string };
+export type Credential =
+  /** A local operator (the CLI on the server, the admin API). */
+  | { readonly kind: 'operator'; readonly name: string }
+  /** A factory provisioning station's own certificate (profile factory-station). */
+  | { readonly kind: 'station-certificate'; readonly chain: readonly Uint8Array[] }
+  /** A device's birth certificate, for onboarding. */
+  | { readonly kind: 'idevid'; readonly chain: readonly Uint8Array[] }
+  /** A device's current operational certificate, for renewal. */
+  | { readonly kind: 'ldevid'; readonly chain: readonly Uint8Array[] }
+  /** A one-time enrollment token made by an operator for a device without an IDevID. */
+  | { readonly kind: 'enrollment-token'; readonly secret: string };
+
+export type CredentialKind = Credential['kind'];
+
+/** The certificate a renewal replaces: the new request must keep its names (RFC 7030 §4.2.2). */
+export interface RenewedCertificate {
+  readonly issuerId: IssuerId;
+  readonly serial: SerialHex;
+  readonly subjectDer: Uint8Array;
+  readonly altNames: readonly AltName[];
+  readonly spkiDer: Uint8Array;
+}
 
 /** What an authenticated credential may obtain. */
 export interface Authorization {
-  /** Stable description for logs and the audit trail, e.g. `operator:alice`. */
+  /** Stable description for logs, rate limits and the audit trail, e.g. `idevid:SN-0042`. */
   readonly requester: string;
   readonly profiles: readonly ProfileName[];
   /** When set, the certificate must be for this device and no other. */
   readonly deviceId?: DeviceId;
+  readonly renewing?: RenewedCertificate;
+  /** A single-use token: consumed when the certificate is issued. */
+  readonly tokenSecretSha256?: string;
 }
 
 /** Authenticates one kind of credential and returns its constraints; it never signs. */
-export interface Provisioner<C extends Credential = Credential> {
-  readonly kind: C['kind'];
-  authorize(credential: C): Promise<Authorization>;
+export interface Provisioner<K extends CredentialKind = CredentialKind> {
+  readonly kind: K;
+  authorize(credential: Extract<Credential, { kind: K }>): Promise<Authorization>;
 }

@@ -1,19 +1,21 @@
 import type { Clock } from '../core/clock.js';
 import type { DeviceId, IssuerId } from '../core/ids.js';
-import { toDeviceId } from '../core/ids.js';
 import { isPkiError, PkiError } from '../core/pki-error.js';
 import type { IssueOrder, IssuedCertificate } from '../ca/issue-order.js';
-import { parseCsr, type ParsedCsr } from '../pki/csr.js';
-import { deviceIdentityUri, deviceIdFromAltNames } from '../pki/device-identity.js';
-import type { AltName } from '../pki/general-names.js';
-import { encodeName, nameValue, parseDistinguishedName } from '../pki/name.js';
-import { OID } from '../pki/oids.js';
+import { generateKeyPair, privateKeyToPkcs8 } from '../pki/algorithms/key-algorithm.js';
+import { parseCsr } from '../pki/csr.js';
+import { encodeName, parseDistinguishedName } from '../pki/name.js';
 import { profileByName } from '../pki/profiles/builtin-profiles.js';
 import type { CertificateProfile, ProfileName } from '../pki/profiles/certificate-profile.js';
 import { checkProfile } from '../pki/profiles/check-profile.js';
-import type { DeviceRegistry } from '../store/device-registry.js';
-import type { EnrollmentLog } from '../store/enrollment-log.js';
-import type { Authorization, Credential, Provisioner } from './provisioner.js';
+import type { EnrollmentOutcome } from '../store/enrollment-recorder.js';
+import type { EnrollmentRecorder } from '../store/enrollment-recorder.js';
+import type { EnrollmentTokens } from '../store/enrollment-tokens.js';
+import { bindIdentity } from './identity-binding.js';
+import type { ManualApproval } from './manual-approval.js';
+import type { Authorization, Credential, CredentialKind, Provisioner } from './provisioner.js';
+import type { RateLimiter } from './rate-limiter.js';
+import { checkRenewal } from './renewal-rules.js';
 
 /** The CA as the RA sees it: one call. */
 export interface CertificateIssuer {
@@ -27,42 +29,79 @@ export interface CertificateRequest {
   /** Defaults to the issuer configured for the profile. */
   readonly issuerId?: IssuerId;
   readonly validitySeconds?: number;
-  /** The device the certificate is for; otherwise taken from the request (IDevID serialNumber, LDevID URI). */
+  /** The device the certificate is for; otherwise taken from the request or the credential. */
   readonly deviceId?: string;
   /** Replaces the CSR's subject (operator requests only), RFC 4514 form. */
   readonly subject?: string;
   /** The front end and operation, for the enrollment log: `cli`/`issue`, `est`/`simpleenroll`… */
   readonly protocol: string;
   readonly operation: string;
+  /** Generate the key here (EST serverkeygen): the CSR gives the names only. */
+  readonly serverKeyGeneration?: boolean;
+  /** Hold the request for an operator's approval, scoped to this label (RFC 7030 §4.2.3). */
+  readonly approvalLabel?: string;
 }
+
+export type EnrollmentResult =
+  | {
+      readonly status: 'issued';
+      readonly certificate: IssuedCertificate;
+      /** PKCS#8 of the key generated for a serverKeyGeneration request. */
+      readonly privateKeyPkcs8?: Uint8Array;
+    }
+  | { readonly status: 'pending'; readonly requestId: string; readonly retryAfterSeconds: number };
 
 export interface RegistrationAuthorityOptions {
   /** Which issuer signs each profile unless the request names one. */
   readonly defaultIssuers: Partial<Record<ProfileName, IssuerId>>;
   /** Prefix of device identity URIs in LDevIDs, e.g. `urn:dev:org:32473-`. */
   readonly deviceUriPrefix: string;
+  /** Whether a renewal may keep the current key. */
+  readonly allowKeyReuse?: boolean;
+}
+
+export interface RegistrationAuthorityDependencies {
+  readonly provisioners: readonly Provisioner[];
+  readonly ca: CertificateIssuer;
+  readonly recorder: EnrollmentRecorder;
+  readonly tokens: EnrollmentTokens;
+  readonly approval?: ManualApproval;
+  readonly rateLimiter?: RateLimiter;
+  readonly clock: Clock;
+}
+
+interface Attempt {
+  requester: string;
+  deviceId: DeviceId | null;
+  profile: ProfileName | null;
+  issuerId: IssuerId | null;
 }
 
 /**
- * The only door to issuance. It authenticates the credential through the provisioner for its kind, parses and
- * verifies the request, binds it to a device identity, applies the profile, asks the CA, and updates the
- * device registry. Every attempt is written to the enrollment log, refusals included, with the reason.
+ * The only door to issuance. It authenticates the credential through the provisioner for its kind, applies rate
+ * limits, parses and verifies the request, binds it to a device identity, applies renewal rules and the profile,
+ * holds it for approval where configured, asks the CA, and records the outcome. Every attempt is recorded,
+ * refusals included, with the rule or reason.
  */
 export class RegistrationAuthority {
-  private readonly provisioners: ReadonlyMap<string, Provisioner>;
+  private readonly provisioners: ReadonlyMap<CredentialKind, Provisioner>;
 
   constructor(
-    provisioners: readonly Provisioner[],
-    private readonly ca: CertificateIssuer,
-    private readonly devices: DeviceRegistry,
-    private readonly enrollments: EnrollmentLog,
-    private readonly clock: Clock,
+    private readonly deps: RegistrationAuthorityDependencies,
     private readonly options: RegistrationAuthorityOptions,
   ) {
-    this.provisioners = new Map(provisioners.map((p) => [p.kind, p]));
+    this.provisioners = new Map(deps.provisioners.map((p) => [p.kind, p]));
   }
 
+  /** For callers that never ask for approval (the CLI, ceremonies): the certificate, or a refusal. */
   async requestCertificate(credential: Credential, request: CertificateRequest): Promise<IssuedCertificate> {
+    const { approvalLabel: _ignored, ...direct } = request;
+    const result = await this.enroll(credential, direct);
+    if (result.status !== 'issued') throw new PkiError('INTERNAL', 'an enrollment without approval was held');
+    return result.certificate;
+  }
+
+  async enroll(credential: Credential, request: CertificateRequest): Promise<EnrollmentResult> {
     const attempt: Attempt = {
       requester: `${credential.kind}:unauthenticated`,
       deviceId: null,
@@ -72,6 +111,9 @@ export class RegistrationAuthority {
     try {
       const authorization = await this.authorize(credential);
       attempt.requester = authorization.requester;
+      attempt.deviceId = authorization.deviceId ?? null;
+      // Operators at the console are not throttled; devices and stations are, per identity.
+      if (credential.kind !== 'operator') this.deps.rateLimiter?.take(authorization.requester);
       const profile = profileByName(request.profile);
       attempt.profile = profile.name;
       if (!authorization.profiles.includes(profile.name)) {
@@ -87,17 +129,34 @@ export class RegistrationAuthority {
 
       const csr = parseCsr(request.csr);
       const subject = request.subject === undefined ? csr.subject : parseDistinguishedName(request.subject);
-      const binding = this.bindIdentity(profile, csr, subject, request, authorization);
+      const subjectDer = request.subject === undefined ? csr.subjectDer : encodeName(subject);
+      const binding = bindIdentity(
+        profile,
+        { subject, altNames: csr.altNames, ...optional('deviceId', request.deviceId) },
+        authorization,
+        this.options.deviceUriPrefix,
+      );
       attempt.deviceId = binding.deviceId;
+      const generated = request.serverKeyGeneration
+        ? generateKeyPair(defaultKeyAlgorithm(profile))
+        : undefined;
+      const spkiDer = generated?.spki ?? csr.spkiDer;
+      if (authorization.renewing) {
+        checkRenewal(
+          authorization.renewing,
+          { subjectDer, altNames: binding.altNames, spkiDer },
+          this.options.allowKeyReuse ?? false,
+        );
+      }
       const order: IssueOrder = {
         issuerId,
         profile: profile.name,
         subject,
-        subjectDer: request.subject === undefined ? csr.subjectDer : encodeName(subject),
+        subjectDer,
         altNames: binding.altNames,
-        spkiDer: csr.spkiDer,
-        keyAlgorithm: csr.keyAlgorithm,
-        ...(request.validitySeconds === undefined ? {} : { validitySeconds: request.validitySeconds }),
+        spkiDer,
+        keyAlgorithm: generated?.algorithm ?? csr.keyAlgorithm,
+        ...optional('validitySeconds', request.validitySeconds),
         deviceId: binding.deviceId,
         requestedVia: request.protocol,
         requester: authorization.requester,
@@ -105,109 +164,117 @@ export class RegistrationAuthority {
       // The RA's own check, so a refusal names the rule before the CA is involved; the CA checks again.
       checkProfile(profile, order);
 
-      const issued = await this.ca.issue(order);
-      await this.recordSuccess(profile, binding.deviceId, issued);
-      await this.enrollments.append({
-        at: this.clock.now(),
-        deviceId: binding.deviceId,
-        protocol: request.protocol,
-        operation: request.operation,
-        profile: profile.name,
-        issuerId,
-        outcome: 'issued',
-        reasonCode: null,
-        reason: null,
-        requester: authorization.requester,
-        certificateSerial: issued.serial,
-      });
-      return issued;
+      if (request.approvalLabel !== undefined) {
+        if (!this.deps.approval) throw new PkiError('CONFIG_INVALID', 'manual approval is not available');
+        if (generated) {
+          throw new PkiError('POLICY_VIOLATION', 'server-side key generation cannot wait for approval', {
+            details: { rule: 'approval.serverkeygen' },
+          });
+        }
+        const held = await this.deps.approval.hold(request.approvalLabel, csr.der, {
+          deviceId: binding.deviceId,
+          requester: authorization.requester,
+          profile: profile.name,
+        });
+        if (held.status === 'pending') {
+          await this.record(request, attempt, 'pending', null, undefined, undefined);
+          return held;
+        }
+        if (held.status === 'issued') return { status: 'issued', certificate: held.certificate };
+        // Approved: issue below, then remember the certificate for the client's repeats.
+        const issued = await this.issue(order, authorization, request, attempt, profile);
+        const certificate = await this.deps.approval.issued(held.requestId, issued);
+        return { status: 'issued', certificate };
+      }
+
+      const issued = await this.issue(order, authorization, request, attempt, profile);
+      return generated
+        ? { status: 'issued', certificate: issued, privateKeyPkcs8: privateKeyToPkcs8(generated) }
+        : { status: 'issued', certificate: issued };
     } catch (error) {
-      await this.recordFailure(attempt, request, error);
+      await this.recordFailure(request, attempt, error);
       throw error;
     }
+  }
+
+  /**
+   * Records a request a front end refused before it reached the RA (wrong media type, body too large, unknown
+   * resource), so the enrollment log shows every attempt. Never throws.
+   */
+  async recordRefusal(
+    context: { protocol: string; operation: string; requester: string },
+    error: PkiError,
+  ): Promise<void> {
+    await this.recordFailure(
+      { csr: '', profile: '', protocol: context.protocol, operation: context.operation },
+      { requester: context.requester, deviceId: null, profile: null, issuerId: null },
+      error,
+    );
+  }
+
+  private async issue(
+    order: IssueOrder,
+    authorization: Authorization,
+    request: CertificateRequest,
+    attempt: Attempt,
+    profile: CertificateProfile,
+  ): Promise<IssuedCertificate> {
+    if (authorization.tokenSecretSha256 !== undefined) {
+      // Consumed at the last moment: a request refused for another reason does not burn the token.
+      const token = await this.deps.tokens.consume(authorization.tokenSecretSha256, this.deps.clock.now());
+      if (!token) throw new PkiError('UNAUTHORIZED', 'the enrollment token was used or voided meanwhile');
+    }
+    const issued = await this.deps.ca.issue(order);
+    const renewing = authorization.renewing;
+    const device = order.deviceId === null ? undefined : deviceChange(profile, order.deviceId, issued);
+    await this.record(
+      request,
+      attempt,
+      'issued',
+      issued,
+      device,
+      renewing && { issuerId: renewing.issuerId, serial: renewing.serial, by: issued.serial },
+    );
+    return issued;
   }
 
   private async authorize(credential: Credential): Promise<Authorization> {
     const provisioner = this.provisioners.get(credential.kind);
     if (!provisioner)
-      throw new PkiError('UNAUTHORIZED', `credentials of kind ${credential.kind} are not accepted`);
+      throw new PkiError('UNAUTHORIZED', `credentials of kind ${credential.kind} are not accepted here`);
     return provisioner.authorize(credential);
   }
 
-  /**
-   * Ties the request to a device. An IDevID names its device in the subject serialNumber; an LDevID in an
-   * identity URI, which the RA adds when the request lacks it. A request naming a different device than the
-   * credential allows is FORBIDDEN.
-   */
-  private bindIdentity(
-    profile: CertificateProfile,
-    csr: ParsedCsr,
-    subject: ParsedCsr['subject'],
+  private async record(
     request: CertificateRequest,
-    authorization: Authorization,
-  ): { deviceId: DeviceId | null; altNames: readonly AltName[] } {
-    const explicit = request.deviceId === undefined ? undefined : parseDeviceId(request.deviceId);
-    let deviceId: DeviceId | undefined;
-    let altNames = csr.altNames;
-    if (profile.name === 'idevid') {
-      const serialNumber = nameValue(subject, OID.serialNumber);
-      deviceId = serialNumber === undefined ? undefined : parseDeviceId(serialNumber);
-      if (explicit !== undefined && deviceId !== undefined && explicit !== deviceId) {
-        throw new PkiError('FORBIDDEN', `the request's serialNumber ${deviceId} is not device ${explicit}`);
-      }
-    } else if (profile.name === 'ldevid') {
-      const named = deviceIdFromAltNames(this.options.deviceUriPrefix, altNames);
-      if (named !== undefined && explicit !== undefined && named !== explicit) {
-        throw new PkiError('FORBIDDEN', `the request names device ${named}, not ${explicit}`);
-      }
-      deviceId = named ?? explicit;
-      if (deviceId === undefined) {
-        throw new PkiError(
-          'POLICY_VIOLATION',
-          `ldevid profile: the device identity is unknown; name it with a ${this.options.deviceUriPrefix}… URI`,
-          {
-            details: { profile: profile.name, rule: 'ldevid.device-identity' },
-          },
-        );
-      }
-      if (named === undefined)
-        altNames = [deviceIdentityUri(this.options.deviceUriPrefix, deviceId), ...altNames];
-    } else if (explicit !== undefined) {
-      deviceId = explicit;
-    }
-    if (authorization.deviceId !== undefined && deviceId !== authorization.deviceId) {
-      throw new PkiError(
-        'FORBIDDEN',
-        `this credential may only obtain certificates for device ${authorization.deviceId}`,
-      );
-    }
-    return { deviceId: deviceId ?? null, altNames };
-  }
-
-  private async recordSuccess(
-    profile: CertificateProfile,
-    deviceId: DeviceId | null,
-    issued: IssuedCertificate,
+    attempt: Attempt,
+    outcome: 'issued' | 'pending',
+    issued: IssuedCertificate | null,
+    device: EnrollmentOutcome['device'],
+    superseded: EnrollmentOutcome['superseded'],
   ): Promise<void> {
-    if (deviceId === null) return;
-    const at = this.clock.now();
-    if (profile.name === 'idevid') {
-      await this.devices.recordIdevid(
-        deviceId,
-        { issuerId: issued.issuerId, serial: issued.serial, productLine: null },
-        at,
-      );
-    } else if (profile.name === 'ldevid') {
-      await this.devices.recordLdevid(
-        deviceId,
-        { issuerId: issued.issuerId, serial: issued.serial, notAfter: issued.notAfter },
-        at,
-      );
-    }
+    await this.deps.recorder.record([
+      {
+        event: {
+          at: this.deps.clock.now(),
+          deviceId: attempt.deviceId,
+          protocol: request.protocol,
+          operation: request.operation,
+          profile: attempt.profile,
+          issuerId: attempt.issuerId,
+          outcome,
+          reasonCode: null,
+          reason: null,
+          requester: attempt.requester,
+          certificateSerial: issued?.serial ?? null,
+        },
+        ...(device === undefined ? {} : { device }),
+        ...(superseded === undefined ? {} : { superseded }),
+      },
+    ]);
   }
 
-  private async recordFailure(attempt: Attempt, request: CertificateRequest, error: unknown): Promise<void> {
-    const at = this.clock.now();
+  private async recordFailure(request: CertificateRequest, attempt: Attempt, error: unknown): Promise<void> {
     const refused = isPkiError(error) && error.code !== 'INTERNAL' && error.code !== 'UNAVAILABLE';
     const reasonCode = isPkiError(error)
       ? typeof error.details['rule'] === 'string'
@@ -216,20 +283,26 @@ export class RegistrationAuthority {
       : 'INTERNAL';
     const reason = isPkiError(error) ? error.message : 'internal error';
     try {
-      await this.enrollments.append({
-        at,
-        deviceId: attempt.deviceId,
-        protocol: request.protocol,
-        operation: request.operation,
-        profile: attempt.profile,
-        issuerId: attempt.issuerId,
-        outcome: refused ? 'refused' : 'error',
-        reasonCode,
-        reason,
-        requester: attempt.requester,
-        certificateSerial: null,
-      });
-      if (attempt.deviceId !== null) await this.devices.recordFailure(attempt.deviceId, reason, at);
+      await this.deps.recorder.record([
+        {
+          event: {
+            at: this.deps.clock.now(),
+            deviceId: attempt.deviceId,
+            protocol: request.protocol,
+            operation: request.operation,
+            profile: attempt.profile,
+            issuerId: attempt.issuerId,
+            outcome: refused ? 'refused' : 'error',
+            reasonCode,
+            reason,
+            requester: attempt.requester,
+            certificateSerial: null,
+          },
+          ...(attempt.deviceId === null
+            ? {}
+            : { device: { id: attempt.deviceId, change: { kind: 'failure', reason } } }),
+        },
+      ]);
     } catch {
       // The original error matters more to the caller than a failure to log it; the store being down will
       // surface on its own.
@@ -237,15 +310,31 @@ export class RegistrationAuthority {
   }
 }
 
-interface Attempt {
-  requester: string;
-  deviceId: DeviceId | null;
-  profile: ProfileName | null;
-  issuerId: IssuerId | null;
+function deviceChange(
+  profile: CertificateProfile,
+  deviceId: DeviceId,
+  issued: IssuedCertificate,
+): EnrollmentOutcome['device'] {
+  if (profile.name === 'idevid') {
+    return {
+      id: deviceId,
+      change: { kind: 'idevid', issuerId: issued.issuerId, serial: issued.serial, productLine: null },
+    };
+  }
+  if (profile.name === 'ldevid') {
+    return {
+      id: deviceId,
+      change: { kind: 'ldevid', issuerId: issued.issuerId, serial: issued.serial, notAfter: issued.notAfter },
+    };
+  }
+  return undefined;
 }
 
-function parseDeviceId(value: string): DeviceId {
-  const id = toDeviceId(value);
-  if (!id) throw new PkiError('MALFORMED_INPUT', `'${value}' is not a valid device identifier`);
-  return id;
+/** The key type generated for EST serverkeygen: the profile's first choice (P-256 for device profiles). */
+function defaultKeyAlgorithm(profile: CertificateProfile) {
+  return profile.keyAlgorithms[0] ?? 'ec-p256';
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }

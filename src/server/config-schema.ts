@@ -42,16 +42,85 @@ export const ConfigSchema = Type.Object(
             ldevid: IssuerIdText,
             'tls-server': IssuerIdText,
             'code-signing': IssuerIdText,
+            'factory-station': IssuerIdText,
           },
           {
-            additionalProperties: false,
+            propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9-]{0,62}$' },
             default: {
               idevid: 'factory',
               ldevid: 'operational',
               'tls-server': 'operational',
               'code-signing': 'operational',
+              'factory-station': 'factory',
             },
           },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    est: Type.Object(
+      {
+        /**
+         * EST labels (`/.well-known/est/<label>/…`); `default` serves `/.well-known/est/…`. Each picks the profile
+         * and issuer, which credentials may enroll, and whether an operator must approve.
+         */
+        labels: Type.Record(
+          Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9-]{0,62}$' }),
+          Type.Object(
+            {
+              profile: Type.Union([
+                Type.Literal('idevid'),
+                Type.Literal('ldevid'),
+                Type.Literal('tls-server'),
+              ]),
+              issuer: Type.Optional(IssuerIdText),
+              credentials: Type.Array(
+                Type.Union([
+                  Type.Literal('idevid'),
+                  Type.Literal('station-certificate'),
+                  Type.Literal('enrollment-token'),
+                ]),
+                { minItems: 1, uniqueItems: true },
+              ),
+              /** Hold enrollments for an operator (answered 202 with Retry-After until approved); default false. */
+              manualApproval: Type.Optional(Type.Boolean()),
+              /** Offer serverkeygen (the server generates the device key); default false. */
+              serverKeyGeneration: Type.Optional(Type.Boolean()),
+            },
+            { additionalProperties: false },
+          ),
+          {
+            propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9-]{0,62}$' },
+            default: {
+              default: {
+                profile: 'ldevid',
+                credentials: ['idevid', 'enrollment-token'],
+                manualApproval: false,
+                serverKeyGeneration: true,
+              },
+              factory: {
+                profile: 'idevid',
+                credentials: ['station-certificate'],
+                manualApproval: false,
+                serverKeyGeneration: false,
+              },
+            },
+          },
+        ),
+        /** Issuers whose certificates anchor IDevID chains (ours, or imported third-party manufacturer anchors). */
+        manufacturerAnchors: Type.Array(IssuerIdText, { default: ['factory'] }),
+        /** Whether a renewal may keep its key (RFC 7030 calls a new key "rekey"; certfleet requires one by default). */
+        allowKeyReuse: Type.Boolean({ default: false }),
+        /** Seconds a client waits before repeating a request held for approval (Retry-After). */
+        approvalRetryAfterSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),
+        /** Largest request body accepted. */
+        maxBodyBytes: Type.Integer({ minimum: 1024, maximum: 1_048_576, default: 65_536 }),
+        rateLimit: Type.Object(
+          {
+            perMinute: Type.Number({ exclusiveMinimum: 0, default: 30 }),
+            burst: Type.Integer({ minimum: 1, default: 10 }),
+          },
+          { additionalProperties: false, default: {} },
         ),
       },
       { additionalProperties: false, default: {} },

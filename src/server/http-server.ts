@@ -4,7 +4,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { toIssuerId } from '../core/ids.js';
-import { isPkiError } from '../core/pki-error.js';
+import { isPkiError, PkiError } from '../core/pki-error.js';
+import { builtinProfile } from '../pki/profiles/builtin-profiles.js';
+import { csrAttributesFor } from '../protocols/est/est-csr-attributes.js';
+import type { EstLabel } from '../protocols/est/est-label.js';
+import { estPlugin, type EstPluginOptions } from '../protocols/est/est-plugin.js';
 import { encodePem } from '../pki/pem.js';
 import { resolveSecretReference, type SecretEnvironment } from '../keys/secret-reference.js';
 import type { Runtime } from './runtime.js';
@@ -33,7 +37,9 @@ export async function buildHttpServer(
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: BODY_LIMIT_BYTES,
-    https: { cert, key, passphrase, minVersion: 'TLSv1.2', requestCert: false },
+    // Ask for a client certificate without requiring or judging one: EST needs it for some operations only,
+    // and the RA decides what a presented chain is worth (RFC 7030 §3.3.2; PROTOCOLS.md §1.7 item 10).
+    https: { cert, key, passphrase, minVersion: 'TLSv1.2', requestCert: true, rejectUnauthorized: false },
   });
 
   app.setErrorHandler((error, request, reply) => {
@@ -59,5 +65,45 @@ export async function buildHttpServer(
     return reply.type('application/x-pem-file').send(encodePem('CERTIFICATE', issuer.certificateDer));
   });
 
+  await app.register(estPlugin, { prefix: '/.well-known/est', ...estOptions(runtime) });
   return app;
+}
+
+/** The EST front end's view of the runtime: labels from configuration, CA certificates and csrattrs per label. */
+function estOptions(runtime: Runtime): EstPluginOptions {
+  const { config } = runtime;
+  const labels = new Map<string, EstLabel>();
+  for (const [name, label] of Object.entries(config.est.labels)) {
+    const issuerText = label.issuer ?? config.pki.defaultIssuers[label.profile];
+    const issuerId = toIssuerId(issuerText);
+    if (!issuerId)
+      throw new PkiError('CONFIG_INVALID', `/est/labels/${name}/issuer: '${issuerText}' is not an issuer id`);
+    labels.set(name, {
+      name,
+      profile: label.profile,
+      issuerId,
+      credentials: label.credentials,
+      manualApproval: label.manualApproval ?? false,
+      serverKeyGeneration: label.serverKeyGeneration ?? false,
+    });
+  }
+  const csrAttrs = new Map<string, Uint8Array>();
+  return {
+    labels,
+    ra: runtime.ra,
+    maxBodyBytes: config.est.maxBodyBytes,
+    caCertificates: (label) => {
+      const issuer = label.issuerId === undefined ? undefined : runtime.issuers.get(label.issuerId);
+      if (!issuer) throw new PkiError('UNAVAILABLE', `the issuer of EST label ${label.name} is not online`);
+      return [issuer.certificate.der, ...issuer.chain];
+    },
+    csrAttributes: (label) => {
+      let der = csrAttrs.get(label.name);
+      if (!der) {
+        der = csrAttributesFor(builtinProfile(label.profile));
+        csrAttrs.set(label.name, der);
+      }
+      return der;
+    },
+  };
 }

@@ -63,7 +63,12 @@ function parseJson(text: string, file: string): unknown {
 /** Validates a configuration object (defaults filled in); the message lists every error with its JSON path. */
 export function validateConfig(input: unknown, source: string): Config {
   const value = Value.Default(ConfigSchema, structuredClone(input ?? {}));
-  const errors = [...Value.Errors(ConfigSchema, value)].filter((e) => e.keyword !== 'boolean');
+  const all = [...Value.Errors(ConfigSchema, value)];
+  // A union reports each failed alternative ("must be equal to constant") besides its own error; keep the latter.
+  const unionPaths = new Set(all.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  const errors = all.filter(
+    (e) => e.keyword !== 'boolean' && !(e.keyword === 'const' && unionPaths.has(e.instancePath)),
+  );
   if (errors.length > 0) {
     const lines = errors.map((e) => {
       const path = e.instancePath === '' ? '/' : e.instancePath;

@@ -7,7 +7,14 @@ import { type OnlineIssuer, openOnlineIssuers, type RevocationPointers } from '.
 import { FileKeyStore } from '../keys/file-key-store.js';
 import { KeyStoreRouter } from '../keys/key-store-router.js';
 import type { SecretEnvironment } from '../keys/secret-reference.js';
+import { IdevidProvisioner } from '../ra/idevid-provisioner.js';
+import { IssuerDirectory } from '../ra/issuer-directory.js';
+import { LdevidProvisioner } from '../ra/ldevid-provisioner.js';
+import { ManualApproval } from '../ra/manual-approval.js';
 import { OperatorProvisioner } from '../ra/operator-provisioner.js';
+import { RateLimiter } from '../ra/rate-limiter.js';
+import { StationProvisioner } from '../ra/station-provisioner.js';
+import { TokenProvisioner } from '../ra/token-provisioner.js';
 import { RegistrationAuthority } from '../ra/registration-authority.js';
 import { GroupCommitLedger } from '../store/group-commit-ledger.js';
 import { openStore } from '../store/open-store.js';
@@ -23,6 +30,8 @@ export interface Runtime {
   readonly ca: CertificateAuthority;
   readonly ra: RegistrationAuthority;
   readonly issuers: ReadonlyMap<IssuerId, OnlineIssuer>;
+  /** Every issuer of the deployment (roots and intermediates), for recognising certificates we issued. */
+  readonly directory: IssuerDirectory;
   close(): Promise<void>;
 }
 
@@ -49,22 +58,65 @@ export async function openRuntime(config: Config, clock: Clock, env: SecretEnvir
     const ca = new CertificateAuthority(issuers, new GroupCommitLedger(store.ledger), clock, {
       backdateSeconds: config.pki.backdateSeconds,
     });
-    const ra = new RegistrationAuthority(
-      [new OperatorProvisioner()],
-      ca,
-      store.devices,
-      store.enrollments,
+    const directory = new IssuerDirectory(await store.issuers.list());
+    const manufacturerAnchors = directory.anchorsFor(
+      config.est.manufacturerAnchors.map((id) => issuerIdFrom(id, '/est/manufacturerAnchors')),
+    );
+    const provisioners = [
+      new OperatorProvisioner(),
+      new StationProvisioner({ issuers: directory, certificates: store.certificates, clock }),
+      new IdevidProvisioner({
+        manufacturerAnchors,
+        issuers: directory,
+        certificates: store.certificates,
+        devices: store.devices,
+        clock,
+      }),
+      new LdevidProvisioner({
+        issuers: directory,
+        certificates: store.certificates,
+        devices: store.devices,
+        clock,
+      }),
+      new TokenProvisioner({ tokens: store.tokens, clock }),
+    ];
+    const approval = new ManualApproval({
+      pending: store.pendingEnrollments,
+      certificates: store.certificates,
+      chainOf: (id) => {
+        const issuer = issuers.get(id);
+        return issuer ? [issuer.certificate.der, ...issuer.chain] : [];
+      },
       clock,
+      retryAfterSeconds: config.est.approvalRetryAfterSeconds,
+    });
+    const ra = new RegistrationAuthority(
+      {
+        provisioners,
+        ca,
+        recorder: store.enrollmentRecorder,
+        tokens: store.tokens,
+        approval,
+        rateLimiter: new RateLimiter(config.est.rateLimit, clock),
+        clock,
+      },
       {
         defaultIssuers: defaultIssuers(config),
         deviceUriPrefix: config.pki.deviceUriPrefix,
+        allowKeyReuse: config.est.allowKeyReuse,
       },
     );
-    return { config, clock, store, keys, ca, ra, issuers, close: () => store.close() };
+    return { config, clock, store, keys, ca, ra, issuers, directory, close: () => store.close() };
   } catch (error) {
     await store.close();
     throw error;
   }
+}
+
+function issuerIdFrom(text: string, path: string): IssuerId {
+  const id = toIssuerId(text);
+  if (!id) throw new PkiError('CONFIG_INVALID', `${path}: '${text}' is not an issuer id`);
+  return id;
 }
 
 function defaultIssuers(config: Config): Partial<Record<ProfileName, IssuerId>> {

@@ -1,10 +1,8 @@
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
-import { basename, extname, join, resolve } from 'node:path';
+import { stat, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { Command } from 'commander';
-import cliProgress from 'cli-progress';
 import { type DeviceId, type IssuerId, toDeviceId, toSerialHex } from '../../core/ids.js';
-import { isPkiError, PkiError } from '../../core/pki-error.js';
-import type { IssuedCertificate } from '../../ca/issue-order.js';
+import { PkiError } from '../../core/pki-error.js';
 import { parseCertificate } from '../../pki/certificate.js';
 import { encodePem } from '../../pki/pem.js';
 import type { CertificateStatus } from '../../store/records.js';
@@ -14,6 +12,7 @@ import { readInputFile } from '../input-file.js';
 import { certificateDetails, certificateRows } from '../format.js';
 import { durationOption, issuerIdOption, positiveIntegerOption } from '../options.js';
 import { UsageError } from './ca-commands.js';
+import { certificatePem, issueBatch } from '../batch-issue.js';
 
 interface IssueOptions {
   profile: string;
@@ -26,13 +25,6 @@ interface IssueOptions {
   out?: string;
   outDir?: string;
   chain?: boolean;
-}
-
-const CSR_EXTENSIONS = new Set(['.csr', '.pem', '.der', '.req']);
-
-function certificatePem(issued: IssuedCertificate, withChain: boolean): string {
-  const ders = withChain ? [issued.der, ...issued.chain.slice(0, -1)] : [issued.der];
-  return ders.map((der) => encodePem('CERTIFICATE', der)).join('');
 }
 
 export function certCommand(context: () => CliContext): Command {
@@ -202,50 +194,4 @@ export function certCommand(context: () => CliContext): Command {
     );
 
   return cert;
-}
-
-/** Issues for every CSR in a folder with a progress bar; a failed CSR is reported and the rest go on. */
-async function issueBatch(
-  ctx: CliContext,
-  options: IssueOptions,
-  issue: (csr: Uint8Array) => Promise<IssuedCertificate>,
-): Promise<void> {
-  const dir = resolve(ctx.io.cwd, options.csrDir ?? '.');
-  const files = (await readdir(dir))
-    .filter((f) => CSR_EXTENSIONS.has(extname(f).toLowerCase()) && !f.endsWith('.cert.pem'))
-    .sort();
-  if (files.length === 0)
-    throw new PkiError('NOT_FOUND', `no CSR files (*.csr, *.pem, *.der, *.req) in ${dir}`);
-  const outDir = options.outDir === undefined ? dir : resolve(ctx.io.cwd, options.outDir);
-  await mkdir(outDir, { recursive: true });
-  const bar = new cliProgress.SingleBar(
-    {
-      format: 'issuing [{bar}] {value}/{total} {percentage}% | {eta_formatted} left | failed {failed}',
-      noTTYOutput: !ctx.io.isTty,
-      notTTYSchedule: 2000,
-      stream: ctx.io.stderrStream,
-    },
-    cliProgress.Presets.legacy,
-  );
-  bar.start(files.length, 0, { failed: 0 });
-  const failures: string[] = [];
-  for (const file of files) {
-    try {
-      const issued = await issue(await readInputFile(dir, file, 'CSR'));
-      await writeFile(
-        join(outDir, `${basename(file, extname(file))}.cert.pem`),
-        certificatePem(issued, options.chain === true),
-        { mode: 0o644 },
-      );
-    } catch (error) {
-      if (!isPkiError(error)) throw error;
-      failures.push(`${file}: ${error.message}`);
-    }
-    bar.increment(1, { failed: failures.length });
-  }
-  bar.stop();
-  for (const failure of failures) ctx.note(`refused ${failure}`);
-  ctx.note(`Issued ${files.length - failures.length} of ${files.length} certificates into ${outDir}`);
-  if (failures.length > 0)
-    throw new PkiError('POLICY_VIOLATION', `${failures.length} request(s) were refused`);
 }

@@ -86,6 +86,7 @@ const PROFILES: Record<ProfileName, CertificateProfile> = {
     keyUsage: ['digitalSignature'],
     extendedKeyUsage: [OID.clientAuth],
     validity: { defaultSeconds: 30 * DAY, minSeconds: HOUR, maxSeconds: 90 * DAY },
+    renewalWindowStart: 2 / 3,
     keyAlgorithms: DEVICE_KEYS,
     subject: { required: [], allowed: DEVICE_ATTRIBUTES, mayBeEmpty: true },
     altNames: {
@@ -104,6 +105,7 @@ const PROFILES: Record<ProfileName, CertificateProfile> = {
     rsaKeyUsage: ['digitalSignature', 'keyEncipherment'],
     extendedKeyUsage: [OID.serverAuth],
     validity: { defaultSeconds: 90 * DAY, minSeconds: HOUR, maxSeconds: 397 * DAY },
+    renewalWindowStart: 2 / 3,
     keyAlgorithms: DEVICE_KEYS,
     subject: {
       required: [],
@@ -134,6 +136,29 @@ const PROFILES: Record<ProfileName, CertificateProfile> = {
       mayBeEmpty: false,
     },
     altNames: { requiredOneOf: [], allowed: ['email', 'uri'], wildcardDns: false },
+    revocationPointers: true,
+  },
+  'factory-station': {
+    name: 'factory-station',
+    description: 'A factory provisioning station: authenticates to EST to have IDevIDs signed',
+    issuedBy: 'intermediate',
+    ca: false,
+    keyUsage: ['digitalSignature'],
+    extendedKeyUsage: [OID.clientAuth],
+    validity: { defaultSeconds: YEAR, minSeconds: DAY, maxSeconds: 3 * YEAR },
+    keyAlgorithms: ['ec-p256', 'ec-p384', 'ed25519', 'rsa-3072'],
+    subject: {
+      required: [OID.commonName],
+      allowed: [
+        OID.commonName,
+        OID.organizationName,
+        OID.organizationalUnitName,
+        OID.countryName,
+        OID.localityName,
+      ],
+      mayBeEmpty: false,
+    },
+    altNames: { requiredOneOf: [], allowed: ['uri', 'dns'], wildcardDns: false },
     revocationPointers: true,
   },
 };

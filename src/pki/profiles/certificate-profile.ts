@@ -9,6 +9,7 @@ export const PROFILE_NAMES = [
   'ldevid',
   'tls-server',
   'code-signing',
+  'factory-station',
 ] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 
@@ -57,4 +58,9 @@ export interface CertificateProfile {
   };
   /** Whether issued certificates point at the issuer's CRL and OCSP responder. */
   readonly revocationPointers: boolean;
+  /**
+   * When renewal should start, as a fraction of the lifetime after notBefore (2/3: a 30-day certificate is renewed
+   * from day 20). Absent for certificates that are not renewed automatically.
+   */
+  readonly renewalWindowStart?: number;
 }
