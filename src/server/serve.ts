@@ -4,9 +4,11 @@ import type { Config } from './config-schema.js';
 import { ensureDevelopmentPki } from './development-pki.js';
 import { buildHttpServer } from './http-server.js';
 import { createLogger } from './logger.js';
-import { openRuntime } from './runtime.js';
+import { openRuntime, type Runtime } from './runtime.js';
 
 export interface RunningServer {
+  /** The node's runtime (store, CA, RA), for whoever embeds the server. */
+  readonly runtime: Runtime;
   /** e.g. `https://127.0.0.1:8443` */
   readonly url: string;
   readonly port: number;
@@ -45,6 +47,7 @@ export async function serve(
     const url = `https://${host}:${port}`;
     say(`certfleet is listening on ${url} (store: ${runtime.store.engine})`);
     return {
+      runtime,
       url,
       port,
       close: async () => {
