@@ -3,6 +3,7 @@
 # (pretest) and therefore by CI; safe to run again: it only acts on what is missing.
 #   - npm dependencies (npm ci) when node_modules is absent
 #   - the system openssl, the interop peer for certificates and CRLs
+#   - curl and Mosquitto (broker and clients), the interop peers for EST and for devices using their certificates
 #   - a PostgreSQL server on 127.0.0.1:5432 with a database `test` and trust authentication for loopback,
 #     unless one is already reachable (CI machines have one; PGHOST/PGPORT point elsewhere)
 set -eu
@@ -29,6 +30,10 @@ if [ ! -d node_modules ]; then
 fi
 
 command -v openssl >/dev/null 2>&1 || apt_install openssl
+command -v curl >/dev/null 2>&1 || apt_install curl
+# The broker lives in /usr/sbin, which is not on a Debian user's PATH.
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || apt_install mosquitto
+command -v mosquitto_pub >/dev/null 2>&1 || apt_install mosquitto-clients
 
 pg_host=${PGHOST:-127.0.0.1}
 pg_port=${PGPORT:-5432}

@@ -76,6 +76,13 @@ export const OID = {
    * number of RFC 5612 until certfleet has its own arc; change both ends together.
    */
   certfleetRenewalPolicy: '1.3.6.1.4.1.32473.16.1',
+  /**
+   * The extended key usage of a birth certificate (IDevID): it names what the certificate is for (proving the
+   * device's identity to its enrollment server) and, by not listing clientAuth, makes every OpenSSL-style relying
+   * party (MQTT brokers, gateways) refuse it for TLS client authentication even when it trusts the common root.
+   * Same arc caveat as above.
+   */
+  certfleetDeviceBirth: '1.3.6.1.4.1.32473.16.2',
 
   // PKCS#9 attributes in CSRs (RFC 2985)
   challengePassword: '1.2.840.113549.1.9.7',

@@ -34,6 +34,13 @@ describe('certfleet CLI', () => {
       ['cert', 'issue'],
       ['cert', 'show'],
       ['cert', 'list'],
+      ['factory', 'sign'],
+      ['device', 'add'],
+      ['device', 'list'],
+      ['device', 'show'],
+      ['enrollment', 'list'],
+      ['enrollment', 'approve'],
+      ['enrollment', 'reject'],
     ];
     const results = [];
     for (const c of commands) results.push(await run(dir, [...c, '--help']));
@@ -339,5 +346,62 @@ describe('certfleet CLI', () => {
     assert.match(r.stderr, /refused broken.csr: /);
     assert.match(r.stderr, /Issued 12 of 13 certificates/);
     assert.equal((await readdir(join(dir, 'batch-out'))).filter((f) => f.endsWith('.cert.pem')).length, 12);
+  });
+
+  test('device tokens, factory signing and approvals from the command line', async () => {
+    const add = await run(dir, ['device', 'add', 'BF-100', '--token', '--expires-in', '2h']);
+    assert.equal(add.code, 0, add.stderr);
+    const secret = add.stdout.trim();
+    assert.match(secret, /^[A-Za-z0-9_-]{43}$/, 'the token, printed once');
+    assert.match(add.stderr, /Enrollment token tok_[0-9a-f]+ for BF-100 \(ldevid\), single use, expires/);
+
+    const factoryDir = join(dir, 'line-7');
+    await mkdir(factoryDir);
+    for (let i = 0; i < 3; i++) await newCsr(factoryDir, `unit-${i}`, `/serialNumber=L7-${i}/CN=unit ${i}`);
+    for (const f of await readdir(factoryDir)) if (f.endsWith('.key')) await rm(join(factoryDir, f));
+    const signed = await run(dir, ['factory', 'sign', '--csr-dir', 'line-7', '--out-dir', 'line-7-certs']);
+    assert.equal(signed.code, 0, signed.stderr);
+    assert.match(signed.stderr, /Issued 3 of 3 certificates/);
+    const shown = await run(dir, ['device', 'show', 'L7-1']);
+    assert.match(shown.stdout, /State:\s+provisioned/);
+    assert.match(shown.stdout, /factory-sign\s+issued/);
+
+    // A request held for approval, made through the RA as the EST front end would.
+    const { loadConfig } = await import('../../src/server/load-config.js');
+    const { openRuntime } = await import('../../src/server/runtime.js');
+    const { systemClock } = await import('../../src/core/clock.js');
+    const { generateKeyPair } = await import('../../src/pki/algorithms/key-algorithm.js');
+    const { buildCsr } = await import('../../src/pki/csr.js');
+    const { parseDistinguishedName } = await import('../../src/pki/name.js');
+    const { config } = await loadConfig({ env: {}, cwd: dir });
+    const runtime = await openRuntime(config, systemClock, {});
+    let requestId: string;
+    try {
+      const held = await runtime.ra.enroll(
+        { kind: 'enrollment-token', secret },
+        {
+          csr: buildCsr({ subject: parseDistinguishedName('CN=pump') }, generateKeyPair('ec-p256')),
+          profile: 'ldevid',
+          protocol: 'est',
+          operation: 'simpleenroll',
+          approvalLabel: 'default',
+        },
+      );
+      assert.equal(held.status, 'pending');
+      requestId = held.status === 'pending' ? held.requestId : '';
+    } finally {
+      await runtime.close();
+    }
+    const pending = await run(dir, ['enrollment', 'list', '--pending']);
+    assert.match(
+      pending.stdout,
+      new RegExp(`^${requestId}\\s.*default\\s+ldevid\\s+BF-100\\s+token:tok_`, 'm'),
+    );
+    const approve = await run(dir, ['enrollment', 'approve', requestId]);
+    assert.equal(approve.code, 0, approve.stderr);
+    const twice = await run(dir, ['enrollment', 'reject', requestId, '--reason', 'too late']);
+    assert.equal(twice.code, 1);
+    assert.match(twice.stderr, /CONFLICT/);
+    assert.match((await run(dir, ['enrollment', 'list'])).stdout, /BF-100\s+est\s+simpleenroll\s+pending/);
   });
 });

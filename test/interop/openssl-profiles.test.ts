@@ -19,6 +19,7 @@ interface ProfileCase {
   readonly addext?: string;
   readonly extra?: Record<string, string>;
   readonly purpose?: string;
+  readonly refusedPurpose?: string;
   readonly expect: readonly RegExp[];
 }
 
@@ -29,11 +30,12 @@ const CASES: readonly ProfileCase[] = [
     issuer: 'factory',
     subject: '/O=Acme/serialNumber=SN-0042/CN=sensor 42',
     key: EC_P256,
-    purpose: 'sslclient',
+    // A birth certificate is not for daily TLS: OpenSSL relying parties refuse it as a client certificate.
+    refusedPurpose: 'sslclient',
     expect: [
       /Basic Constraints: critical\s+CA:FALSE/,
       /Key Usage: critical\s+Digital Signature\n/,
-      /Extended Key Usage:\s*\n\s+TLS Web Client Authentication/,
+      /Extended Key Usage:\s*\n\s+1\.3\.6\.1\.4\.1\.32473\.16\.2\n/,
       /Subject: O = Acme, serialNumber = SN-0042, CN = sensor 42/,
       /Subject Key Identifier/,
       /Authority Key Identifier/,
@@ -152,6 +154,11 @@ describe('openssl accepts every profile', () => {
       ]);
       assert.equal(verify.code, 0, `${verify.stdout}${verify.stderr}`);
       assert.match(verify.stdout, /: OK/);
+      if (c.refusedPurpose !== undefined) {
+        const refused = await openssl([...verifyArgs, '-purpose', c.refusedPurpose, leafPath]);
+        assert.notEqual(refused.code, 0, `${c.profile} must not verify for ${c.refusedPurpose}`);
+        assert.match(refused.stdout + refused.stderr, /unsuitable certificate purpose/);
+      }
       const text = (await openssl(['x509', '-in', leafPath, '-noout', '-text'])).stdout;
       for (const pattern of c.expect) assert.match(text, pattern);
     });

@@ -67,7 +67,8 @@ const PROFILES: Record<ProfileName, CertificateProfile> = {
     issuedBy: 'intermediate',
     ca: false,
     keyUsage: ['digitalSignature'],
-    extendedKeyUsage: [OID.clientAuth],
+    // Not clientAuth: the birth certificate proves identity to the enrollment server only, never in daily TLS.
+    extendedKeyUsage: [OID.certfleetDeviceBirth],
     validity: { defaultSeconds: 15 * YEAR, minSeconds: YEAR, maxSeconds: 30 * YEAR },
     keyAlgorithms: DEVICE_KEYS,
     subject: { required: [OID.serialNumber], allowed: DEVICE_ATTRIBUTES, mayBeEmpty: false },

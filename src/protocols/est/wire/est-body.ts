@@ -23,11 +23,12 @@ export function decodeEstBody(body: string | Uint8Array, what: string): Uint8Arr
 }
 
 /**
- * RFC 8951 §3 output: base64 of `der` in lines of 64 characters ended by CRLF, the form strict embedded clients
- * (libest, OpenSSL BIOs without NO_NL) need.
+ * RFC 8951 §3 output: base64 of `der` in lines of 64 characters ended by LF. Wrapped, because strict embedded
+ * clients (libest, OpenSSL BIOs without NO_NL) read wrapped base64 only; LF rather than CRLF, because OpenSSL's
+ * reader takes either while GNU `base64 -d`, which operators pipe responses into, refuses CR.
  */
 export function encodeEstBody(der: Uint8Array): string {
-  return encodeBase64Lines(der, '\r\n');
+  return encodeBase64Lines(der, '\n');
 }
 
 /**

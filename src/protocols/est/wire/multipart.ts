@@ -1,5 +1,6 @@
 import { PkiError } from '../../../core/pki-error.js';
-import { decodeEstBody, encodeEstBody } from './est-body.js';
+import { encodeBase64Lines } from '../../../pki/pem.js';
+import { decodeEstBody } from './est-body.js';
 import { EST_MEDIA_TYPE, mediaTypeEssence } from './media-types.js';
 
 const CRLF = '\r\n';
@@ -29,7 +30,8 @@ export function encodeServerKeygenResponse(
   }
   const part = (contentType: string, der: Uint8Array) =>
     `--${boundary}${CRLF}Content-Type: ${contentType}${CRLF}Content-Transfer-Encoding: base64${CRLF}${CRLF}` +
-    encodeEstBody(der);
+    // Inside MIME parts lines end in CRLF (RFC 2045 canonical form), unlike the bare EST bodies.
+    encodeBase64Lines(der, CRLF);
   return {
     contentType: `${EST_MEDIA_TYPE.multipartMixed}; boundary=${boundary}`,
     body:
