@@ -30,7 +30,7 @@ export type ParentMessage =
       readonly identities: readonly LoadIdentity[];
       /** PEM anchors that authenticate the server. */
       readonly serverTrust: string;
-      /** Key + CSR pairs to make per identity (0: none). They are reused round-robin when the run needs more. */
+      /** Key + CSR pairs to make per identity (at least 1); reused round-robin when a run needs more. */
       readonly csrsPerIdentity: number;
     }
   | {
@@ -38,7 +38,7 @@ export type ParentMessage =
       readonly url: string;
       readonly concurrency: number;
       readonly seconds: number;
-      /** Keep every n-th response body and check it after the run (certfleet: a certs-only LDevID for our key). */
+      /** Keep every n-th response body and check it after the run (est-certificate only). */
       readonly verifyEvery: number;
       readonly expect: 'est-certificate' | 'any-200';
     }
@@ -111,16 +111,13 @@ interface Exchange {
   readonly protocol: string;
 }
 
-/** One request over a fresh TLS connection (agent: false), POST when there is a body. */
-function exchange(url: URL, context: SecureContext, body: Buffer | undefined): Promise<Exchange> {
+/** One POST over a fresh TLS connection (agent: false). */
+function exchange(url: URL, context: SecureContext, body: Buffer): Promise<Exchange> {
   return new Promise((resolve, reject) => {
     // secureContext reaches tls.connect, though RequestOptions does not declare it.
     const options: RequestOptions & { secureContext: SecureContext } = {
-      method: body === undefined ? 'GET' : 'POST',
-      headers:
-        body === undefined
-          ? {}
-          : { 'Content-Type': 'application/pkcs10', 'Content-Length': String(body.length) },
+      method: 'POST',
+      headers: { 'Content-Type': 'application/pkcs10', 'Content-Length': String(body.length) },
       secureContext: context,
       agent: false,
       timeout: 60_000,
@@ -174,7 +171,7 @@ function verifyEnrollment(body: Buffer, device: Device, spki: Uint8Array): strin
 async function run(message: Extract<ParentMessage, { type: 'run' }>): Promise<RunResult> {
   if (devices.length === 0) throw new Error('run before prepare');
   const url = new URL(message.url);
-  const withCsr = message.expect === 'est-certificate';
+  const isEst = message.expect === 'est-certificate';
   const latencies = new Float64Array(4_000_000);
   const failureSamples: string[] = [];
   const kept: Array<{ body: Buffer; device: Device; spki: Uint8Array }> = [];
@@ -196,21 +193,21 @@ async function run(message: Extract<ParentMessage, { type: 'run' }>): Promise<Ru
       while (performance.now() < end) {
         const n = started++;
         const device = devices[n % devices.length]!;
-        const csr = withCsr ? device.csrs[Math.floor(n / devices.length) % device.csrs.length] : undefined;
-        if (withCsr && csr === undefined) throw new Error('no CSRs were prepared');
+        const csr = device.csrs[Math.floor(n / devices.length) % device.csrs.length];
+        if (csr === undefined) throw new Error('no CSRs were prepared');
         const t0 = performance.now();
         try {
-          const answer = await exchange(url, device.context, csr?.body);
+          const answer = await exchange(url, device.context, csr.body);
           const ms = performance.now() - t0;
           if (answer.resumed) resumed++;
           protocols[answer.protocol] = (protocols[answer.protocol] ?? 0) + 1;
           if (answer.status !== 200) {
             fail(`HTTP ${answer.status}: ${answer.body.toString('latin1').trim().split('\n')[0] ?? ''}`);
-          } else if (withCsr && !answer.contentType.startsWith('application/pkcs7-mime')) {
+          } else if (isEst && !answer.contentType.startsWith('application/pkcs7-mime')) {
             fail(`HTTP 200 with Content-Type ${answer.contentType}`);
           } else {
             latencies[count++] = ms;
-            if (withCsr && csr && n % message.verifyEvery === 0)
+            if (isEst && n % message.verifyEvery === 0)
               kept.push({ body: answer.body, device, spki: csr.spki });
           }
         } catch (error) {
@@ -250,6 +247,9 @@ async function run(message: Extract<ParentMessage, { type: 'run' }>): Promise<Ru
 function reply(message: ChildMessage): void {
   process.send?.(message);
 }
+
+// Orphaned (the bench died): nothing left to do.
+process.on('disconnect', () => process.exit(0));
 
 process.on('message', (message: ParentMessage) => {
   switch (message.type) {

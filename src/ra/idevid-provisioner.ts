@@ -30,7 +30,7 @@ export class IdevidProvisioner implements Provisioner<'idevid'> {
   ) {}
 
   async authorize(credential: Extract<Credential, { kind: 'idevid' }>): Promise<Authorization> {
-    const chain = parsePresentedChain(credential.chain, 'onboarding');
+    const chain = parsePresentedChain(credential.chain, 'onboarding', (der) => this.deps.issuers.known(der));
     const { leaf } = chain;
     this.deps.manufacturerAnchors.validate(
       leaf,

@@ -45,6 +45,11 @@ export class IssuerDirectory {
     );
   }
 
+  /** Our parsed copy of `der` if it is one of our issuer certificates (clients send our intermediates back). */
+  known(der: Uint8Array): ParsedCertificate | undefined {
+    return this.issuers.find((i) => bytesEqual(i.certificate.der, der))?.certificate;
+  }
+
   /** Our own roots as anchors: validates certificates issued by this deployment. */
   get trustStore(): TrustStore {
     return this.hierarchy;

@@ -24,7 +24,7 @@ export class LdevidProvisioner implements Provisioner<'ldevid'> {
   ) {}
 
   async authorize(credential: Extract<Credential, { kind: 'ldevid' }>): Promise<Authorization> {
-    const chain = parsePresentedChain(credential.chain, 'renewal');
+    const chain = parsePresentedChain(credential.chain, 'renewal', (der) => this.deps.issuers.known(der));
     const { record, issuer } = await checkIssuedCertificate(chain, 'ldevid', this.deps);
     const deviceId = record.deviceId;
     if (deviceId === null) throw new PkiError('FORBIDDEN', 'the certificate names no device');

@@ -7,12 +7,20 @@ export interface PresentedChain {
   readonly others: readonly ParsedCertificate[];
 }
 
-/** The certificates a client presented (TLS client chain, leaf first). None, or unparseable, is UNAUTHORIZED. */
-export function parsePresentedChain(chain: readonly Uint8Array[], what: string): PresentedChain {
+/**
+ * The certificates a client presented (TLS client chain, leaf first). None, or unparseable, is UNAUTHORIZED.
+ * `known` returns an already-parsed copy of a certificate we hold (our intermediates).
+ */
+export function parsePresentedChain(
+  chain: readonly Uint8Array[],
+  what: string,
+  known: (der: Uint8Array) => ParsedCertificate | undefined = () => undefined,
+): PresentedChain {
   const [first, ...rest] = chain;
   if (first === undefined) throw new PkiError('UNAUTHORIZED', `${what} requires a TLS client certificate`);
   try {
-    return { leaf: parseCertificate(first), others: rest.map((der) => parseCertificate(der)) };
+    // Devices send the same intermediates over and over; reuse ours instead of parsing them each time.
+    return { leaf: parseCertificate(first), others: rest.map((der) => known(der) ?? parseCertificate(der)) };
   } catch (error) {
     if (isPkiError(error, 'MALFORMED_INPUT')) {
       throw new PkiError('UNAUTHORIZED', `the client certificate cannot be read: ${error.message}`, {

@@ -17,7 +17,9 @@ export class StationProvisioner implements Provisioner<'station-certificate'> {
   ) {}
 
   async authorize(credential: Extract<Credential, { kind: 'station-certificate' }>): Promise<Authorization> {
-    const chain = parsePresentedChain(credential.chain, 'factory enrollment');
+    const chain = parsePresentedChain(credential.chain, 'factory enrollment', (der) =>
+      this.deps.issuers.known(der),
+    );
     const { record } = await checkIssuedCertificate(chain, 'factory-station', this.deps);
     return { requester: `station:${chain.leaf.subjectText || record.serial}`, profiles: ['idevid'] };
   }

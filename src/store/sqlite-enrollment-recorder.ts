@@ -38,8 +38,9 @@ import { mapStoreError } from './store-errors.js';
  * write: measured, a 256-outcome transaction writes about 5 times faster than the same queries through a Kysely
  * transaction). Synchronous so the write lock is never held across an await (see sqlite-exclusive.ts).
  *
- * It runs on the event loop's thread, so each commit (and its fsync) stops the loop for its duration; the store
- * wraps it in a GroupCommitEnrollmentRecorder, so that happens once per batch of calls, not once per call.
+ * A file database runs it on the SQLite writer thread (sqlite-writer-worker.ts), beside the ledger; an in-memory one
+ * on the event loop. Either way the store wraps it in a GroupCommitEnrollmentRecorder, so a commit (and its fsync)
+ * happens once per batch of calls, not once per call.
  */
 export class SqliteEnrollmentRecorder implements EnrollmentRecorder {
   private readonly writeAll: BetterSqlite3.Transaction<(outcomes: readonly EnrollmentOutcomeRows[]) => void>;

@@ -17,7 +17,11 @@ import { SqliteEnrollmentRecorder } from './sqlite-enrollment-recorder.js';
 import { SqliteAuditChain } from './sqlite-audit-chain.js';
 import { SqliteCertificateLedger } from './sqlite-certificate-ledger.js';
 import { openSqliteDatabase, SQLITE_MEMORY } from './sqlite-database.js';
-import { ThreadedCertificateLedger } from './threaded-certificate-ledger.js';
+import {
+  SqliteWriterThread,
+  ThreadedCertificateLedger,
+  ThreadedEnrollmentRecorder,
+} from './sqlite-writer-thread.js';
 import { createSqliteKysely } from './sqlite-kysely.js';
 import type { Store } from './store.js';
 
@@ -36,7 +40,7 @@ export class SqliteStore implements Store {
   readonly pendingEnrollments: PendingEnrollments;
   private closing: Promise<void> | undefined;
 
-  private readonly threadedLedger: ThreadedCertificateLedger | undefined;
+  private readonly writer: SqliteWriterThread | undefined;
 
   private constructor(
     private readonly db: Kysely<Database>,
@@ -45,10 +49,12 @@ export class SqliteStore implements Store {
   ) {
     const auditChain = new SqliteAuditChain(sqlite, db);
     const roles = createSqlRoles(db, auditChain);
-    // A file database writes its ledger on its own thread (see sqlite-ledger-thread.ts); an in-memory one
-    // cannot be shared with another connection, so it writes on this one.
-    this.threadedLedger = path === SQLITE_MEMORY ? undefined : new ThreadedCertificateLedger(path);
-    this.ledger = this.threadedLedger ?? new SqliteCertificateLedger(sqlite, db, auditChain);
+    // A file database commits its write-heavy roles on a writer thread (see sqlite-writer-worker.ts); an
+    // in-memory one cannot be shared with another connection, so it writes on this one.
+    this.writer = path === SQLITE_MEMORY ? undefined : new SqliteWriterThread(path);
+    this.ledger = this.writer
+      ? new ThreadedCertificateLedger(this.writer)
+      : new SqliteCertificateLedger(sqlite, db, auditChain);
     this.certificates = roles.certificates;
     this.issuers = roles.issuers;
     this.devices = roles.devices;
@@ -57,7 +63,9 @@ export class SqliteStore implements Store {
     this.lifecycle = roles.lifecycle;
     this.tokens = roles.tokens;
     this.pendingEnrollments = roles.pendingEnrollments;
-    this.enrollmentRecorder = new GroupCommitEnrollmentRecorder(new SqliteEnrollmentRecorder(sqlite, db));
+    this.enrollmentRecorder = new GroupCommitEnrollmentRecorder(
+      this.writer ? new ThreadedEnrollmentRecorder(this.writer) : new SqliteEnrollmentRecorder(sqlite, db),
+    );
   }
 
   /** Opens the database at `path` (`:memory:` for a private in-memory one) and migrates it. */
@@ -76,7 +84,7 @@ export class SqliteStore implements Store {
   /** Closes the database; call it once nothing uses the store any more. Later calls return the same promise. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await this.threadedLedger?.close();
+      await this.writer?.close();
       await this.db.destroy();
     })();
     return this.closing;

@@ -10,7 +10,7 @@ import { DerValueSet } from '../../../pki/asn1/der-value-set.js';
 import { RawSignedData } from '../../../pki/asn1/raw-signed-data.js';
 import { bytesToHex, encodeDer, hexToBytes, toArrayBuffer } from '../../../pki/der.js';
 import { OID } from '../../../pki/oids.js';
-import { decodeCertsOnly, encodeCertsOnly } from './certs-only.js';
+import { decodeCertsOnly, encodeCertsOnly, encodeCertsOnlyWithSchema } from './certs-only.js';
 
 const { root, intermediate, leaf } = makeTestHierarchy();
 const chain = [leaf.cert.der, intermediate.cert.der, root.cert.der];
@@ -144,4 +144,18 @@ test('encodeCertsOnly refuses bytes that are not one DER SEQUENCE (INTERNAL: the
 
 test('fuzz: decodeCertsOnly only ever throws PkiError', () => {
   assertParserOnlyRaisesPkiErrors(encodeCertsOnly(chain), decodeCertsOnly, 3000);
+});
+
+test('the direct encoding is byte for byte the asn1-cms schema encoding, for any number of certificates', () => {
+  const { root, intermediate, leaf } = makeTestHierarchy();
+  const all = [leaf.cert.der, intermediate.cert.der, root.cert.der];
+  for (let n = 0; n <= all.length; n++) {
+    const certificates = all.slice(0, n);
+    assert.deepEqual(
+      encodeCertsOnly(certificates),
+      encodeCertsOnlyWithSchema(certificates),
+      `${n} certificates`,
+    );
+  }
+  assert.deepEqual(decodeCertsOnly(encodeCertsOnly(all)), all);
 });

@@ -10,7 +10,8 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import * as asn1js from 'asn1js';
 import { PkiError } from '../../../core/pki-error.js';
 import { RawSignedData } from '../../../pki/asn1/raw-signed-data.js';
-import { bytesEqual, decodeDer, encodeDer, toArrayBuffer } from '../../../pki/der.js';
+import { bytesEqual, decodeDer, encodeDer, encodeOid, toArrayBuffer } from '../../../pki/der.js';
+import { TAG, tlv } from '../../../pki/der-writer.js';
 import { OID } from '../../../pki/oids.js';
 
 const WHAT = 'certs-only response';
@@ -29,6 +30,27 @@ const WHAT = 'certs-only response';
  * X.509 certificate); a bad one is INTERNAL, since it came from our own store or configuration.
  */
 export function encodeCertsOnly(certificates: readonly Uint8Array[]): Uint8Array {
+  certificates.forEach((der, index) => requireOneSequence(der, index));
+  // Written directly (the response is on every enrollment's path); certs-only.test.ts proves the bytes equal
+  // encodeCertsOnlyWithSchema's, and the certificates are copied, never re-encoded.
+  const signedData = tlv(
+    TAG.sequence,
+    CMS_VERSION_1,
+    EMPTY_SET,
+    ENCAPSULATED_DATA,
+    ...(certificates.length > 0 ? [tlv(0xa0, ...certificates)] : []),
+    EMPTY_SET,
+  );
+  return tlv(TAG.sequence, SIGNED_DATA_OID, tlv(0xa0, signedData));
+}
+
+const CMS_VERSION_1 = Uint8Array.of(0x02, 0x01, 0x01);
+const EMPTY_SET = Uint8Array.of(0x31, 0x00);
+const ENCAPSULATED_DATA = tlv(TAG.sequence, encodeOid(OID.data));
+const SIGNED_DATA_OID = encodeOid(OID.signedData);
+
+/** The same response through the asn1-cms schemas: the reference encodeCertsOnly is tested against. */
+export function encodeCertsOnlyWithSchema(certificates: readonly Uint8Array[]): Uint8Array {
   certificates.forEach((der, index) => requireOneSequence(der, index));
   const signed = new SignedData({
     version: CMSVersion.v1,

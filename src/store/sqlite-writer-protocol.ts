@@ -1,14 +1,14 @@
 import { isPkiError, PKI_ERROR_CODES, PkiError, type PkiErrorCode } from '../core/pki-error.js';
+import type { EnrollmentOutcome } from './enrollment-recorder.js';
 import type { LedgerBatch } from './ledger-batch.js';
 
-/** Messages between the main thread and the SQLite ledger thread. Dates, strings and bytes clone as they are. */
-export interface LedgerRequest {
-  readonly id: number;
-  readonly batch: LedgerBatch;
-}
+/** What the main thread asks the SQLite writer thread to commit. Dates, strings and bytes clone as they are. */
+export type WriterRequest =
+  | { readonly id: number; readonly op: 'ledger'; readonly batch: LedgerBatch }
+  | { readonly id: number; readonly op: 'outcomes'; readonly outcomes: readonly EnrollmentOutcome[] };
 
-export type LedgerReply =
-  | { readonly id: number; readonly ok: true; readonly conflicts: readonly string[] }
+export type WriterReply =
+  | { readonly id: number; readonly ok: true; readonly conflicts?: readonly string[] }
   | { readonly id: number; readonly ok: false; readonly error: SerializedError };
 
 export interface SerializedError {
