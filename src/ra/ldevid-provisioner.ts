@@ -42,6 +42,7 @@ export class LdevidProvisioner implements Provisioner<'ldevid'> {
         subjectDer: leaf.subjectDer,
         altNames: leaf.extensions.subjectAltNames?.names ?? [],
         spkiDer: leaf.spkiDer,
+        supersededBy: record.supersededBy,
       },
     };
   }

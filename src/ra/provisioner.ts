@@ -28,6 +28,11 @@ export interface RenewedCertificate {
   readonly subjectDer: Uint8Array;
   readonly altNames: readonly AltName[];
   readonly spkiDer: Uint8Array;
+  /**
+   * Set when an earlier renewal already replaced this certificate: the device lost that answer and renews again
+   * from the old one, which stays valid until it expires. The supersession is then not recorded again.
+   */
+  readonly supersededBy: SerialHex | null;
 }
 
 /** What an authenticated credential may obtain. */

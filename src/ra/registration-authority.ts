@@ -233,7 +233,9 @@ export class RegistrationAuthority {
       'issued',
       issued,
       device,
-      renewing && { issuerId: renewing.issuerId, serial: renewing.serial, by: issued.serial },
+      renewing && renewing.supersededBy === null
+        ? { issuerId: renewing.issuerId, serial: renewing.serial, by: issued.serial }
+        : undefined,
     );
     return issued;
   }
