@@ -53,11 +53,12 @@ export function estPlugin(app: FastifyInstance, options: EstPluginOptions): Prom
   );
 
   const recordedByRa = new WeakSet<object>();
-  app.setErrorHandler((error, request, reply) => {
+  app.setErrorHandler(async (error, request, reply) => {
     const refusal = asRefusal(error);
     if (refusal.code === 'INTERNAL') request.log.error({ err: error }, 'EST request failed');
     if (!recordedByRa.has(error as object)) {
-      void options.ra.recordRefusal(
+      // Recorded before the answer leaves, so whoever sees the refusal finds it in the log (recordRefusal never throws).
+      await options.ra.recordRefusal(
         { protocol: 'est', operation: operationOf(request), requester: requesterHint(request) },
         refusal,
       );
