@@ -1,4 +1,5 @@
 import type { IssuerId } from '../core/ids.js';
+import { PkiError } from '../core/pki-error.js';
 import { TrustStore } from '../pki/chain.js';
 import { bytesEqual } from '../pki/der.js';
 import { type ParsedCertificate, parseCertificate } from '../pki/certificate.js';
@@ -60,8 +61,21 @@ export class IssuerDirectory {
     return this.issuers.filter((i) => i.record.role === 'intermediate').map((i) => i.certificate);
   }
 
-  /** A trust store whose anchors are the named issuers' certificates (e.g. the factory issuer for IDevIDs). */
+  /**
+   * A trust store whose anchors are the named issuers' certificates (e.g. the factory issuer for IDevIDs). An
+   * unknown id is CONFIG_INVALID: a typo must not silently leave devices unable to onboard.
+   */
   anchorsFor(ids: readonly IssuerId[]): TrustStore {
-    return new TrustStore(ids.flatMap((id) => (this.get(id) ? [this.get(id)!.certificate] : [])));
+    return new TrustStore(
+      ids.map((id) => {
+        const issuer = this.get(id);
+        if (!issuer)
+          throw new PkiError(
+            'CONFIG_INVALID',
+            `/est/manufacturerAnchors: no issuer '${id}' (see certfleet ca list)`,
+          );
+        return issuer.certificate;
+      }),
+    );
   }
 }

@@ -19,7 +19,7 @@ import {
   subjectKeyIdentifierExtension,
 } from '../../src/pki/extensions.js';
 import type { AltName } from '../../src/pki/general-names.js';
-import { buildName, encodeName } from '../../src/pki/name.js';
+import { buildName, encodeName, parseDistinguishedName } from '../../src/pki/name.js';
 import { randomSerial } from '../../src/pki/serial.js';
 
 /** A certificate with its private key, for tests that need a small hierarchy without a store. */
@@ -30,6 +30,8 @@ export interface TestCredential {
 
 export interface TestCertificateOptions {
   readonly subject: string;
+  /** A full RFC 4514 subject, instead of CN=`subject`. */
+  readonly dn?: string;
   readonly key?: PrivateKey;
   readonly keyAlgorithm?: KeyAlgorithmName;
   readonly issuer?: TestCredential;
@@ -47,7 +49,11 @@ export function makeTestCertificate(options: TestCertificateOptions): TestCreden
   const key = options.key ?? generateKeyPair(options.keyAlgorithm ?? 'ec-p256');
   const signerKey = options.issuer?.key ?? key;
   const algorithm = defaultSignatureAlgorithm(signerKey.algorithm);
-  const subjectDer = encodeName(buildName([{ type: 'CN', value: options.subject }]));
+  const subjectDer = encodeName(
+    options.dn === undefined
+      ? buildName([{ type: 'CN', value: options.subject }])
+      : parseDistinguishedName(options.dn),
+  );
   const ca = options.ca ?? false;
   const extensions = [
     basicConstraintsExtension(ca, options.pathLength),

@@ -7,7 +7,16 @@ import { TrustStore } from '../../src/pki/chain.js';
 import { parseCertificate } from '../../src/pki/certificate.js';
 import { bytesEqual } from '../../src/pki/der.js';
 import { EstHttpError } from '../../src/protocols/est/client/est-client.js';
+import { rm } from 'node:fs/promises';
+import { systemClock } from '../../src/core/clock.js';
+import { importIssuer } from '../../src/ca/ceremonies/import-issuer.js';
+import { EstClient } from '../../src/protocols/est/client/est-client.js';
+import { keyStoreFor } from '../../src/server/runtime.js';
+import { serve } from '../../src/server/serve.js';
+import { openStore } from '../../src/store/open-store.js';
 import { credentialFrom, csr, type EstTestServer, startEstServer } from '../helpers/est-server.js';
+import { makeTestCertificate, makeTestHierarchy } from '../helpers/pki-fixtures.js';
+import { testConfig } from '../helpers/test-deployment.js';
 
 const DEVICE_URI = 'urn:dev:org:32473-';
 
@@ -169,7 +178,7 @@ describe('EST flows: factory → onboarding → renewal, tokens, serverkeygen', 
         .simpleenroll(csr('CN=x', undefined, [{ type: 'uri', value: `${DEVICE_URI}SN-9999` }]).der),
       rejectsWith(403, /names device SN-9999, not SN-4001/),
     );
-    const stranger = credentialFrom(...(await selfSignedIdevid()));
+    const stranger = credentialFrom(...selfSignedIdevid());
     await assert.rejects(
       est.client({ as: stranger }).simpleenroll(csr('CN=x').der),
       rejectsWith(403, /no trusted issuer/),
@@ -257,8 +266,7 @@ describe('EST flows: factory → onboarding → renewal, tokens, serverkeygen', 
   });
 });
 
-async function selfSignedIdevid() {
-  const { makeTestCertificate } = await import('../helpers/pki-fixtures.js');
+function selfSignedIdevid() {
   const rogue = makeTestCertificate({ subject: 'rogue', ca: true });
   const leaf = makeTestCertificate({ subject: 'SN-4001', issuer: rogue });
   return [leaf.key, leaf.cert.der] as const;
@@ -279,3 +287,60 @@ async function fetchEst(est: EstTestServer, path: string, method: string): Promi
     req.end(method === 'POST' ? 'MIIB' : undefined);
   });
 }
+
+describe('EST onboarding with a third-party manufacturer anchor', () => {
+  test('a device whose IDevID chains to an imported partner root onboards; the anchor must exist', async () => {
+    const partner = makeTestHierarchy();
+    const birth = makeTestCertificate({
+      subject: 'partner device',
+      dn: 'serialNumber=PARTNER-77,CN=partner device',
+      issuer: partner.intermediate,
+    });
+    const device = credentialFrom(birth.key, birth.cert.der, [partner.intermediate.cert.der]);
+
+    const est = await startEstServer();
+    await est.server.close();
+    const config = testConfig(est.dir, {
+      log: { level: 'silent' },
+      est: { manufacturerAnchors: ['factory', 'partner'] },
+    });
+    const store = await openStore(config.store.url);
+    try {
+      await importIssuer(
+        { id: toIssuerId('partner')!, role: 'root', certificate: partner.root.cert.der, keyUri: null },
+        { issuers: store.issuers, keys: keyStoreFor({}), audit: store.audit, clock: systemClock },
+      );
+    } finally {
+      await store.close();
+    }
+    try {
+      const restarted = await serve(config, systemClock, {}, () => undefined);
+      try {
+        const client = new EstClient({
+          baseUrl: `${restarted.url}/.well-known/est`,
+          serverTrust: est.rootPem,
+          clientCertificate: { certificatePem: device.certificatePem, keyPem: device.keyPem },
+        });
+        const enrolled = await client.simpleenroll(csr('CN=partner device').der);
+        assert.equal(enrolled.status, 'issued');
+        const cert = parseCertificate(enrolled.status === 'issued' ? enrolled.certificate : new Uint8Array());
+        assert.deepEqual(cert.extensions.subjectAltNames?.names, [
+          { type: 'uri', value: `${DEVICE_URI}PARTNER-77` },
+        ]);
+      } finally {
+        await restarted.close();
+      }
+      // An anchor id that names no issuer stops the server from starting.
+      const typo = testConfig(est.dir, {
+        log: { level: 'silent' },
+        est: { manufacturerAnchors: ['factroy'] },
+      });
+      await assert.rejects(
+        serve(typo, systemClock, {}, () => undefined),
+        /manufacturerAnchors: no issuer 'factroy'/,
+      );
+    } finally {
+      await rm(est.dir, { recursive: true, force: true });
+    }
+  });
+});
