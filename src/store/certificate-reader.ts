@@ -1,4 +1,5 @@
 import type { DeviceId, IssuerId, SerialHex } from '../core/ids.js';
+import type { RevocationReason } from '../core/revocation-reason.js';
 import type { CertificateRecord, CertificateStatus } from './records.js';
 
 export interface CertificateQuery {
@@ -15,10 +16,27 @@ export interface CertificateQuery {
   readonly offset?: number;
 }
 
+/** One line of a CRL (RFC 5280 §5.1.2.6). */
+export interface RevokedCertificate {
+  readonly serial: SerialHex;
+  readonly revokedAt: Date;
+  readonly reason: RevocationReason;
+  readonly invalidityDate: Date | null;
+}
+
 export interface CertificateReader {
   get(issuerId: IssuerId, serial: SerialHex): Promise<CertificateRecord | undefined>;
   /** The same serial may exist under several issuers; all are returned. */
   findBySerial(serial: SerialHex): Promise<readonly CertificateRecord[]>;
   list(query: CertificateQuery): Promise<readonly CertificateRecord[]>;
   count(query: Omit<CertificateQuery, 'limit' | 'offset'>): Promise<number>;
+  /**
+   * Every revoked certificate of the issuer that has not expired at `notAfterFrom` (an expired certificate may leave
+   * the CRL, RFC 5280 §3.3), ordered by serial; with `revokedSince`, only those revoked at or after it (for delta
+   * CRLs).
+   */
+  listRevoked(
+    issuerId: IssuerId,
+    options: { readonly notAfterFrom: Date; readonly revokedSince?: Date },
+  ): Promise<readonly RevokedCertificate[]>;
 }

@@ -5,6 +5,7 @@ import { PkiError, isPkiError } from '../core/pki-error.js';
 import { columnTypesFor } from './migrations/column-types.js';
 import { initialMigration } from './migrations/0001-initial.js';
 import { enrollmentMigration } from './migrations/0002-enrollment.js';
+import { revocationMigration } from './migrations/0003-revocation.js';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';
 
@@ -18,6 +19,7 @@ export function storeMigrations(engine: Store['engine']): Record<string, Migrati
   return {
     '0001-initial': initialMigration(types),
     '0002-enrollment': enrollmentMigration(types),
+    '0003-revocation': revocationMigration(types),
   };
 }
 

@@ -5,6 +5,7 @@ import type { AuditLog } from './audit-log.js';
 import type { CertificateLedger } from './certificate-ledger.js';
 import type { CertificateLifecycle } from './certificate-lifecycle.js';
 import type { CertificateReader } from './certificate-reader.js';
+import type { CrlStore } from './crl-store.js';
 import type { DeviceRegistry } from './device-registry.js';
 import type { EnrollmentLog } from './enrollment-log.js';
 import type { EnrollmentTokens } from './enrollment-tokens.js';
@@ -14,6 +15,7 @@ import { migrateToLatest } from './migrate-to-latest.js';
 import type { PendingEnrollments } from './pending-enrollments.js';
 import { PostgresAuditAppender } from './postgres-audit-appender.js';
 import { PostgresCertificateLedger } from './postgres-certificate-ledger.js';
+import { PostgresRevocationRecorder } from './postgres-revocation-recorder.js';
 import { createPostgresKysely } from './postgres-kysely.js';
 import { createPostgresPool } from './postgres-pool.js';
 import { parsePostgresUrl } from './postgres-url.js';
@@ -37,10 +39,11 @@ export class PostgresStore implements Store {
   readonly enrollmentRecorder: GroupCommitEnrollmentRecorder;
   readonly tokens: EnrollmentTokens;
   readonly pendingEnrollments: PendingEnrollments;
+  readonly crls: CrlStore;
   private closing: Promise<void> | undefined;
 
   private constructor(private readonly db: Kysely<Database>) {
-    const roles = createSqlRoles(db, new PostgresAuditAppender(db));
+    const roles = createSqlRoles(db, new PostgresAuditAppender(db), new PostgresRevocationRecorder(db));
     this.ledger = new PostgresCertificateLedger(db);
     this.certificates = roles.certificates;
     this.issuers = roles.issuers;
@@ -50,6 +53,7 @@ export class PostgresStore implements Store {
     this.lifecycle = roles.lifecycle;
     this.tokens = roles.tokens;
     this.pendingEnrollments = roles.pendingEnrollments;
+    this.crls = roles.crls;
     this.enrollmentRecorder = new GroupCommitEnrollmentRecorder(new PostgresEnrollmentRecorder(db));
   }
 

@@ -17,6 +17,7 @@ export interface Database {
   audit_events: AuditEventsTable;
   enrollment_tokens: EnrollmentTokensTable;
   pending_enrollments: PendingEnrollmentsTable;
+  crls: CrlsTable;
 }
 
 export interface IssuersTable {
@@ -134,4 +135,15 @@ export interface PendingEnrollmentsTable {
   reason: string | null;
   certificate_issuer_id: string | null;
   certificate_serial: string | null;
+}
+
+/** Published CRLs; primary key (issuer_id, crl_number): full and delta CRLs share the issuer's numbers. */
+export interface CrlsTable {
+  issuer_id: string;
+  crl_number: number;
+  this_update: number;
+  next_update: number;
+  der: Uint8Array;
+  /** Null for a full CRL; the base full CRL's number for a delta CRL. */
+  base_crl_number: number | null;
 }

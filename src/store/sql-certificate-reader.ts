@@ -1,10 +1,11 @@
-import type { ExpressionBuilder, ExpressionWrapper, Kysely, SqlBool } from 'kysely';
+import { sql } from 'kysely';
+import type { ExpressionBuilder, ExpressionWrapper, Kysely, NotNull, SqlBool } from 'kysely';
 import type { IssuerId, SerialHex } from '../core/ids.js';
-import type { CertificateQuery, CertificateReader } from './certificate-reader.js';
+import type { CertificateQuery, CertificateReader, RevokedCertificate } from './certificate-reader.js';
 import { toCertificateRecord } from './certificate-row.js';
-import { toEpochMs } from './epoch-ms.js';
+import { fromEpochMsOrNull, toEpochMs } from './epoch-ms.js';
 import { pageLimit, pageOffset } from './page-limit.js';
-import type { CertificateRecord } from './records.js';
+import type { CertificateRecord, RevocationReason } from './records.js';
 import type { Database } from './schema.js';
 
 type CertificateFilter = Omit<CertificateQuery, 'limit' | 'offset'>;
@@ -53,6 +54,36 @@ export class SqlCertificateReader implements CertificateReader {
       .where((eb) => eb.and(certificateFilters(eb, query)))
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  /**
+   * Served by the partial index certificates_issuer_id_not_after_revoked_idx (migration 0003): the query names
+   * its predicate, `revoked_at is not null`, word for word, which is how SQLite (and PostgreSQL's generic
+   * plans) know the index holds every row it needs. Not paged: a CRL lists them all.
+   */
+  async listRevoked(
+    issuerId: IssuerId,
+    options: { readonly notAfterFrom: Date; readonly revokedSince?: Date },
+  ): Promise<readonly RevokedCertificate[]> {
+    let query = this.db
+      .selectFrom('certificates')
+      .select(['serial', 'revoked_at', 'revocation_reason', 'invalidity_date'])
+      .where('issuer_id', '=', issuerId)
+      .where('revoked_at', 'is not', null)
+      .where('status', '=', sql.lit('revoked'))
+      .where('not_after', '>=', toEpochMs(options.notAfterFrom, 'notAfterFrom'))
+      // A revocation sets the time and the reason together (RevocationRecorder).
+      .$narrowType<{ revoked_at: NotNull; revocation_reason: NotNull }>();
+    if (options.revokedSince !== undefined) {
+      query = query.where('revoked_at', '>=', toEpochMs(options.revokedSince, 'revokedSince'));
+    }
+    const rows = await query.orderBy('serial').execute();
+    return rows.map((row) => ({
+      serial: row.serial as SerialHex,
+      revokedAt: new Date(row.revoked_at),
+      reason: row.revocation_reason as RevocationReason,
+      invalidityDate: fromEpochMsOrNull(row.invalidity_date),
+    }));
   }
 }
 

@@ -1,9 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { AuditAppender } from './audit-appender.js';
+import type { RevocationRecorder } from './revocation-recorder.js';
 import type { Database } from './schema.js';
 import { SqlAuditLog } from './sql-audit-log.js';
 import { SqlCertificateLifecycle } from './sql-certificate-lifecycle.js';
 import { SqlCertificateReader } from './sql-certificate-reader.js';
+import { SqlCrlStore } from './sql-crl-store.js';
 import { SqlDeviceRegistry } from './sql-device-registry.js';
 import { SqlEnrollmentLog } from './sql-enrollment-log.js';
 import { SqlEnrollmentTokens } from './sql-enrollment-tokens.js';
@@ -12,8 +14,8 @@ import { SqlPendingEnrollments } from './sql-pending-enrollments.js';
 import type { Store } from './store.js';
 
 /**
- * The roles both engines share through Kysely; each store adds its own ledger, audit appender and enrollment
- * recorder.
+ * The roles both engines share through Kysely; each store adds its own ledger, audit appender, revocation
+ * recorder and enrollment recorder.
  */
 export type SqlRoles = Pick<
   Store,
@@ -25,17 +27,23 @@ export type SqlRoles = Pick<
   | 'lifecycle'
   | 'tokens'
   | 'pendingEnrollments'
+  | 'crls'
 >;
 
-export function createSqlRoles(db: Kysely<Database>, auditAppender: AuditAppender): SqlRoles {
+export function createSqlRoles(
+  db: Kysely<Database>,
+  auditAppender: AuditAppender,
+  revocations: RevocationRecorder,
+): SqlRoles {
   return {
     certificates: new SqlCertificateReader(db),
     issuers: new SqlIssuerRegistry(db),
     devices: new SqlDeviceRegistry(db),
     enrollments: new SqlEnrollmentLog(db),
     audit: new SqlAuditLog(db, auditAppender),
-    lifecycle: new SqlCertificateLifecycle(db),
+    lifecycle: new SqlCertificateLifecycle(db, revocations),
     tokens: new SqlEnrollmentTokens(db),
     pendingEnrollments: new SqlPendingEnrollments(db),
+    crls: new SqlCrlStore(db),
   };
 }

@@ -4,6 +4,7 @@ import type { AuditLog } from './audit-log.js';
 import type { CertificateLedger } from './certificate-ledger.js';
 import type { CertificateLifecycle } from './certificate-lifecycle.js';
 import type { CertificateReader } from './certificate-reader.js';
+import type { CrlStore } from './crl-store.js';
 import type { DeviceRegistry } from './device-registry.js';
 import type { EnrollmentLog } from './enrollment-log.js';
 import type { EnrollmentTokens } from './enrollment-tokens.js';
@@ -16,11 +17,13 @@ import { createSqlRoles } from './sql-roles.js';
 import { SqliteEnrollmentRecorder } from './sqlite-enrollment-recorder.js';
 import { SqliteAuditChain } from './sqlite-audit-chain.js';
 import { SqliteCertificateLedger } from './sqlite-certificate-ledger.js';
+import { SqliteRevocationRecorder } from './sqlite-revocation-recorder.js';
 import { openSqliteDatabase, SQLITE_MEMORY } from './sqlite-database.js';
 import {
   SqliteWriterThread,
   ThreadedCertificateLedger,
   ThreadedEnrollmentRecorder,
+  ThreadedRevocationRecorder,
 } from './sqlite-writer-thread.js';
 import { createSqliteKysely } from './sqlite-kysely.js';
 import type { Store } from './store.js';
@@ -38,6 +41,7 @@ export class SqliteStore implements Store {
   readonly enrollmentRecorder: GroupCommitEnrollmentRecorder;
   readonly tokens: EnrollmentTokens;
   readonly pendingEnrollments: PendingEnrollments;
+  readonly crls: CrlStore;
   private closing: Promise<void> | undefined;
 
   private readonly writer: SqliteWriterThread | undefined;
@@ -48,10 +52,17 @@ export class SqliteStore implements Store {
     path: string,
   ) {
     const auditChain = new SqliteAuditChain(sqlite, db);
-    const roles = createSqlRoles(db, auditChain);
-    // A file database commits its write-heavy roles on a writer thread (see sqlite-writer-worker.ts); an
-    // in-memory one cannot be shared with another connection, so it writes on this one.
+    // A file database commits its write-heavy roles, and revocations, on a writer thread (see
+    // sqlite-writer-worker.ts); an in-memory one cannot be shared with another connection, so it writes on
+    // this one.
     this.writer = path === SQLITE_MEMORY ? undefined : new SqliteWriterThread(path);
+    const roles = createSqlRoles(
+      db,
+      auditChain,
+      this.writer
+        ? new ThreadedRevocationRecorder(this.writer)
+        : new SqliteRevocationRecorder(sqlite, db, auditChain),
+    );
     this.ledger = this.writer
       ? new ThreadedCertificateLedger(this.writer)
       : new SqliteCertificateLedger(sqlite, db, auditChain);
@@ -63,6 +74,7 @@ export class SqliteStore implements Store {
     this.lifecycle = roles.lifecycle;
     this.tokens = roles.tokens;
     this.pendingEnrollments = roles.pendingEnrollments;
+    this.crls = roles.crls;
     this.enrollmentRecorder = new GroupCommitEnrollmentRecorder(
       this.writer ? new ThreadedEnrollmentRecorder(this.writer) : new SqliteEnrollmentRecorder(sqlite, db),
     );

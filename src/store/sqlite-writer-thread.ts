@@ -1,8 +1,10 @@
 import { Worker } from 'node:worker_threads';
 import { PkiError } from '../core/pki-error.js';
 import type { SerialHex } from '../core/ids.js';
+import type { RevocationResult } from './certificate-lifecycle.js';
 import type { EnrollmentOutcome, EnrollmentRecorder } from './enrollment-recorder.js';
 import { BatchRecordingLedger, type LedgerBatch } from './ledger-batch.js';
+import type { RevocationBatch, RevocationRecorder } from './revocation-recorder.js';
 import { deserializeError, type WriterReply, type WriterRequest } from './sqlite-writer-protocol.js';
 
 type Success = Extract<WriterReply, { ok: true }>;
@@ -103,6 +105,20 @@ export class ThreadedEnrollmentRecorder implements EnrollmentRecorder {
   async record(outcomes: readonly EnrollmentOutcome[]): Promise<void> {
     if (outcomes.length === 0) return;
     await this.thread.call({ op: 'outcomes', outcomes });
+  }
+}
+
+/** Revocations, committed on the writer thread. */
+export class ThreadedRevocationRecorder implements RevocationRecorder {
+  constructor(private readonly thread: SqliteWriterThread) {}
+
+  async record(batch: RevocationBatch): Promise<readonly RevocationResult[]> {
+    if (batch.rows.length === 0) return [];
+    const reply = await this.thread.call({ op: 'revoke', batch });
+    if (reply.revocations?.length !== batch.rows.length) {
+      throw new Error('the SQLite writer thread returned no result for some revocations');
+    }
+    return reply.revocations;
   }
 }
 

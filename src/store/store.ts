@@ -2,6 +2,7 @@ import type { AuditLog } from './audit-log.js';
 import type { CertificateLedger } from './certificate-ledger.js';
 import type { CertificateLifecycle } from './certificate-lifecycle.js';
 import type { CertificateReader } from './certificate-reader.js';
+import type { CrlStore } from './crl-store.js';
 import type { DeviceRegistry } from './device-registry.js';
 import type { EnrollmentLog } from './enrollment-log.js';
 import type { EnrollmentRecorder } from './enrollment-recorder.js';
@@ -26,5 +27,6 @@ export interface Store {
   readonly enrollmentRecorder: EnrollmentRecorder;
   readonly tokens: EnrollmentTokens;
   readonly pendingEnrollments: PendingEnrollments;
+  readonly crls: CrlStore;
   close(): Promise<void>;
 }

@@ -7,7 +7,16 @@ import { isPkiError } from '../../src/core/pki-error.js';
 import { openStore } from '../../src/store/open-store.js';
 import { postgresTestServer, postgresTestUrl } from '../helpers/postgres.js';
 import { storeEngines, useStore } from '../helpers/store-engines.js';
-import { at, issuerRecord, newEnrollmentToken, newPendingEnrollment } from './store-records.js';
+import {
+  at,
+  crlRecord,
+  issuerRecord,
+  newEnrollmentToken,
+  newPendingEnrollment,
+  preparedCertificate,
+  revocationRequest,
+  revokedAudit,
+} from './store-records.js';
 
 for (const engine of storeEngines) {
   describe(`opening a store (${engine.name})`, () => {
@@ -33,20 +42,22 @@ for (const engine of storeEngines) {
         .execute();
       assert.deepEqual(
         applied.map((row) => (row as { name: string }).name),
-        ['0001-initial', '0002-enrollment'],
+        ['0001-initial', '0002-enrollment', '0003-revocation'],
       );
     });
 
-    test('a database at 0001 is brought up to date, keeping its rows', async () => {
+    test('a database at 0001 is brought up to date (0002, 0003), keeping its rows', async () => {
       const { store, openAnother, raw } = current();
       const issuer = issuerRecord();
       await store.issuers.add(issuer);
       // Wind the database back to what 0001 left.
+      await raw.schema.dropTable('crls').execute();
+      await raw.schema.dropIndex('certificates_issuer_id_not_after_revoked_idx').execute();
       await raw.schema.dropTable('enrollment_tokens').execute();
       await raw.schema.dropTable('pending_enrollments').execute();
       await raw
         .deleteFrom('kysely_migration' as never)
-        .where('name' as never, '=', '0002-enrollment' as never)
+        .where('name' as never, 'in', ['0002-enrollment', '0003-revocation'] as never)
         .execute();
 
       const upgraded = await openAnother();
@@ -57,6 +68,13 @@ for (const engine of storeEngines) {
         assert.equal((await upgraded.tokens.consume(token.secretSha256, at(2)))?.id, token.id);
         const request = await upgraded.pendingEnrollments.findOrCreate(newPendingEnrollment(), at(1));
         assert.equal(request.status, 'pending');
+        const crl = crlRecord(issuer.id);
+        await upgraded.crls.add(crl);
+        assert.deepEqual(await upgraded.crls.latest(issuer.id, 'full'), crl);
+        const certificate = preparedCertificate(issuer.id);
+        await upgraded.ledger.recordPrepared([certificate], at(1));
+        await upgraded.lifecycle.revoke([revocationRequest(certificate)], at(2), revokedAudit(at(2)));
+        assert.equal((await upgraded.certificates.listRevoked(issuer.id, { notAfterFrom: at(2) })).length, 1);
       } finally {
         await upgraded.close();
       }

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DeviceId, IssuerId, SerialHex } from '../../src/core/ids.js';
+import type { RevocationRequest } from '../../src/store/certificate-lifecycle.js';
+import type { CrlRecord } from '../../src/store/crl-store.js';
 import type { NewEnrollmentToken } from '../../src/store/enrollment-tokens.js';
 import type { NewPendingEnrollment } from '../../src/store/pending-enrollments.js';
 import type {
@@ -91,6 +93,41 @@ export function issuedAudit(signedAt: Date): (entry: SignedCertificate) => Audit
     subject: `cert:${entry.issuerId}/${entry.serial}`,
     data: { serial: entry.serial, fingerprintSha256: entry.fingerprintSha256 },
   });
+}
+
+export function revocationRequest(
+  entry: Pick<PreparedCertificate, 'issuerId' | 'serial'>,
+  overrides: Partial<RevocationRequest> = {},
+): RevocationRequest {
+  return {
+    issuerId: entry.issuerId,
+    serial: entry.serial,
+    reason: 'keyCompromise',
+    invalidityDate: null,
+    ...overrides,
+  };
+}
+
+export function revokedAudit(revokedAt: Date): (request: RevocationRequest) => AuditEvent {
+  return (request) => ({
+    at: revokedAt,
+    event: 'cert.revoked',
+    actor: 'operator:test',
+    subject: `cert:${request.issuerId}/${request.serial}`,
+    data: { reason: request.reason, invalidityDate: request.invalidityDate?.toISOString() ?? null },
+  });
+}
+
+export function crlRecord(issuerId: IssuerId, overrides: Partial<CrlRecord> = {}): CrlRecord {
+  return {
+    issuerId,
+    crlNumber: 1,
+    thisUpdate: at(0),
+    nextUpdate: at(86_400),
+    der: new Uint8Array(randomBytes(700)),
+    baseCrlNumber: null,
+    ...overrides,
+  };
 }
 
 export function auditEvent(overrides: Partial<AuditEvent> = {}): AuditEvent {
