@@ -96,4 +96,13 @@ export const OID = {
   ed448: '1.3.101.113',
   rsassaPss: '1.2.840.113549.1.1.10',
   secp521r1: '1.3.132.0.35',
+
+  // OCSP (RFC 6960 §4.2.1, §4.4.1, §4.2.2.2.1; nonce per RFC 9654)
+  ocspBasic: '1.3.6.1.5.5.7.48.1.1',
+  ocspNonce: '1.3.6.1.5.5.7.48.1.2',
+  ocspNoCheck: '1.3.6.1.5.5.7.48.1.5',
+
+  // Hash algorithms for OCSP CertIDs (RFC 3279 §2.1 / RFC 5754 §2; SHA-256 per RFC 9919)
+  sha1: '1.3.14.3.2.26',
+  sha256: '2.16.840.1.101.3.4.2.1',
 } as const;

@@ -1,3 +1,4 @@
+import type { Extension } from '@peculiar/asn1-x509';
 import {
   generateKeyPair,
   type KeyAlgorithmName,
@@ -42,6 +43,8 @@ export interface TestCertificateOptions {
   readonly altNames?: readonly AltName[];
   readonly notBefore?: Date;
   readonly notAfter?: Date;
+  /** Appended after the standard extensions, e.g. id-pkix-ocsp-nocheck for a delegated OCSP responder. */
+  readonly extraExtensions?: readonly Extension[];
 }
 
 /** Makes a certificate with the schema builder; `issuer` absent means self-signed. CN only subjects. */
@@ -62,6 +65,7 @@ export function makeTestCertificate(options: TestCertificateOptions): TestCreden
     subjectKeyIdentifierExtension(keyIdentifierOf(key.spki)),
     authorityKeyIdentifierExtension(keyIdentifierOf(signerKey.spki)),
     ...(options.altNames ? [subjectAltNameExtension(options.altNames, false)] : []),
+    ...(options.extraExtensions ?? []),
   ];
   const tbs = encodeTbsCertificate({
     serial: randomSerial(options.notBefore ?? new Date('2025-01-01T00:00:00Z')),

@@ -162,6 +162,26 @@ const PROFILES: Record<ProfileName, CertificateProfile> = {
     altNames: { requiredOneOf: [], allowed: ['uri', 'dns'], wildcardDns: false },
     revocationPointers: true,
   },
+  'ocsp-responder': {
+    name: 'ocsp-responder',
+    description:
+      "A server node's delegated OCSP responder (RFC 6960 §4.2.2.2), short-lived, never checked itself",
+    issuedBy: 'intermediate',
+    ca: false,
+    keyUsage: ['digitalSignature'],
+    extendedKeyUsage: [OID.ocspSigning],
+    validity: { defaultSeconds: 7 * DAY, minSeconds: HOUR, maxSeconds: 30 * DAY },
+    keyAlgorithms: ['ec-p256', 'ec-p384', 'ed25519', 'rsa-2048', 'rsa-3072'],
+    subject: {
+      required: [OID.commonName],
+      allowed: [OID.commonName, OID.organizationName],
+      mayBeEmpty: false,
+    },
+    altNames: { requiredOneOf: [], allowed: [], wildcardDns: false },
+    // No CRL or OCSP pointers: with id-pkix-ocsp-nocheck, relying parties do not check the responder's status.
+    revocationPointers: false,
+    ocspNoCheck: true,
+  },
 };
 
 export function builtinProfile(name: ProfileName): CertificateProfile {

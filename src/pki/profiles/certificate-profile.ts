@@ -10,6 +10,7 @@ export const PROFILE_NAMES = [
   'tls-server',
   'code-signing',
   'factory-station',
+  'ocsp-responder',
 ] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 
@@ -63,4 +64,6 @@ export interface CertificateProfile {
    * from day 20). Absent for certificates that are not renewed automatically.
    */
   readonly renewalWindowStart?: number;
+  /** Add id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1): a delegated OCSP responder's own status is not checked. */
+  readonly ocspNoCheck?: boolean;
 }
