@@ -8,6 +8,7 @@ import {
 } from '../pki/extensions.js';
 import type { CertificateProfile } from '../pki/profiles/certificate-profile.js';
 import { CertificateTemplate } from '../pki/tbs-template.js';
+import { ocspNoCheckExtension } from '../pki/ocsp/ocsp-signing.js';
 import type { OnlineIssuer } from './online-issuer.js';
 
 /**
@@ -39,6 +40,7 @@ function compile(
 ): CertificateTemplate {
   const leading = [basicConstraintsExtension(profile.ca, profile.pathLength), keyUsageExtension(keyUsage)];
   if (profile.extendedKeyUsage.length > 0) leading.push(extendedKeyUsageExtension(profile.extendedKeyUsage));
+  if (profile.ocspNoCheck) leading.push(ocspNoCheckExtension());
   const trailing = [];
   const { crlUrl, ocspUrl, caIssuersUrl } = issuer.pointers;
   if (profile.revocationPointers && crlUrl !== undefined)

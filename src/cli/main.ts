@@ -5,6 +5,7 @@ import { caCommand, UsageError } from './commands/ca-commands.js';
 import { certCommand } from './commands/cert-commands.js';
 import { deviceCommand } from './commands/device-commands.js';
 import { enrollmentCommand } from './commands/enrollment-commands.js';
+import { crlCommand } from './commands/revocation-commands.js';
 import { factoryCommand } from './commands/factory-commands.js';
 import { serverCommands } from './commands/server-commands.js';
 
@@ -27,6 +28,7 @@ export function buildProgram(io: CliIo): Command {
     factoryCommand(contextFor),
     deviceCommand(contextFor),
     enrollmentCommand(contextFor),
+    crlCommand(contextFor),
   ]) {
     program.addCommand(command);
   }

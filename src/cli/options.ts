@@ -3,6 +3,11 @@ import { parseDurationSeconds } from '../core/duration.js';
 import { type IssuerId, toIssuerId } from '../core/ids.js';
 import { isPkiError } from '../core/pki-error.js';
 import {
+  isRevocationReason,
+  REVOCATION_REASON_CODES,
+  type RevocationReason,
+} from '../core/revocation-reason.js';
+import {
   isKeyAlgorithmName,
   KEY_ALGORITHMS,
   type KeyAlgorithmName,
@@ -33,4 +38,19 @@ export function positiveIntegerOption(value: string): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
   return n;
+}
+
+export function revocationReasonOption(value: string): RevocationReason {
+  if (!isRevocationReason(value)) {
+    throw new InvalidArgumentError(`use one of ${Object.keys(REVOCATION_REASON_CODES).join(', ')}`);
+  }
+  return value;
+}
+
+export function dateOption(value: string): Date {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value)) {
+    throw new InvalidArgumentError('use an ISO 8601 date, e.g. 2026-11-27T10:00:00Z');
+  }
+  return date;
 }

@@ -17,7 +17,9 @@ export type Credential =
   /** A device's current operational certificate, for renewal. */
   | { readonly kind: 'ldevid'; readonly chain: readonly Uint8Array[] }
   /** A one-time enrollment token made by an operator for a device without an IDevID. */
-  | { readonly kind: 'enrollment-token'; readonly secret: string };
+  | { readonly kind: 'enrollment-token'; readonly secret: string }
+  /** The server itself, for its own infrastructure certificates (delegated OCSP responders); never from a request. */
+  | { readonly kind: 'service'; readonly name: string };
 
 export type CredentialKind = Credential['kind'];
 

@@ -35,7 +35,7 @@ export const ConfigSchema = Type.Object(
           default: DEFAULT_DEVICE_URI_PREFIX,
         }),
         /** Base URL (http) where CRLs, OCSP and CA certificates are published; written into issued certificates. */
-        publicBaseUrl: Type.Optional(Type.String({ pattern: '^https?://\\S+[^/]$' })),
+        publicBaseUrl: Type.String({ pattern: '^https?://\\S+[^/]$', default: 'http://localhost:8080' }),
         defaultIssuers: Type.Object(
           {
             idevid: IssuerIdText,
@@ -125,10 +125,38 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    revocation: Type.Object(
+      {
+        /** CRL lifetime (thisUpdate → nextUpdate). */
+        crlValiditySeconds: Type.Integer({ minimum: 300, maximum: 31_536_000, default: 86_400 }),
+        /** A CRL is republished this long before its nextUpdate (and at once after every revocation). */
+        crlRepublishBeforeSeconds: Type.Integer({ minimum: 60, default: 43_200 }),
+        /** How often nodes look for CRLs due for republication. */
+        crlCheckIntervalSeconds: Type.Integer({ minimum: 1, default: 300 }),
+        /** OCSP response lifetime (thisUpdate → nextUpdate): how long a relying party may cache a good answer. */
+        ocspValiditySeconds: Type.Integer({ minimum: 60, maximum: 604_800, default: 3600 }),
+        /** How long a node reuses a signed OCSP response for requests without a nonce (0: sign every response). */
+        ocspCacheSeconds: Type.Integer({ minimum: 0, maximum: 86_400, default: 300 }),
+        /** Lifetime of each node's delegated OCSP responder certificate; renewed at two thirds. */
+        ocspResponderValiditySeconds: Type.Integer({ minimum: 3600, maximum: 2_592_000, default: 604_800 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     server: Type.Object(
       {
         host: Type.String({ minLength: 1, default: '127.0.0.1' }),
         port: Type.Integer({ minimum: 0, maximum: 65_535, default: 8443 }),
+        /**
+         * The plain-HTTP listener for what relying parties fetch without TLS (RFC 5280 §4.2.1.13 and RFC 6960
+         * appendix A): CRLs, OCSP and CA certificates. Its public address is pki.publicBaseUrl.
+         */
+        publicHttp: Type.Object(
+          {
+            host: Type.String({ minLength: 1, default: '127.0.0.1' }),
+            port: Type.Integer({ minimum: 0, maximum: 65_535, default: 8080 }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
         tls: Type.Object(
           {
             certFile: Type.String({ minLength: 1, default: './data/tls/server.cert.pem' }),

@@ -26,6 +26,9 @@ export interface HierarchyOptions {
   readonly operationalId: string;
 }
 
+/** The offline root's CRL is signed in ceremonies only, so it lives long: 180 days. */
+export const ROOT_CRL_VALIDITY_SECONDS = 180 * 86_400;
+
 export const DEVELOPMENT_HIERARCHY: HierarchyOptions = {
   organization: 'certfleet development',
   rootCommonName: 'certfleet Development Root CA',
@@ -98,6 +101,7 @@ export async function setUpHierarchy(
     ]),
     rootKeyAlgorithm: options.rootKeyAlgorithm,
     intermediates: plannedIntermediates,
+    rootCrl: { url: `${config.pki.publicBaseUrl}/crl/root.crl`, validitySeconds: ROOT_CRL_VALIDITY_SECONDS },
   };
   const keys = keyStoreFor(env);
   return initHierarchy(plan, {
@@ -105,6 +109,7 @@ export async function setUpHierarchy(
     onlineKeys: keys,
     issuers: store.issuers,
     audit: store.audit,
+    crls: store.crls,
     clock,
   });
 }

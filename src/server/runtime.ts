@@ -12,6 +12,13 @@ import { IssuerDirectory } from '../ra/issuer-directory.js';
 import { LdevidProvisioner } from '../ra/ldevid-provisioner.js';
 import { ManualApproval } from '../ra/manual-approval.js';
 import { OperatorProvisioner } from '../ra/operator-provisioner.js';
+import { Revocations } from '../ra/revocations.js';
+import { CertificateRevoker } from '../ca/certificate-revoker.js';
+import { CrlSigner } from '../ca/crl-signer.js';
+import { CrlPublisher } from '../revocation/crl-publisher.js';
+import { OcspResponder } from '../revocation/ocsp-responder.js';
+import { OcspResponderKeys } from '../revocation/ocsp-responder-keys.js';
+import { ServiceProvisioner } from '../ra/service-provisioner.js';
 import { RateLimiter } from '../ra/rate-limiter.js';
 import { StationProvisioner } from '../ra/station-provisioner.js';
 import { TokenProvisioner } from '../ra/token-provisioner.js';
@@ -32,6 +39,11 @@ export interface Runtime {
   readonly issuers: ReadonlyMap<IssuerId, OnlineIssuer>;
   /** Every issuer of the deployment (roots and intermediates), for recognising certificates we issued. */
   readonly directory: IssuerDirectory;
+  readonly revoker: CertificateRevoker;
+  /** Operator revocation and device decommissioning (through the RA's rules). */
+  readonly revocations: Revocations;
+  readonly crlPublisher: CrlPublisher;
+  readonly ocspResponder: OcspResponder;
   close(): Promise<void>;
 }
 
@@ -39,10 +51,9 @@ export function keyStoreFor(env: SecretEnvironment): KeyStoreRouter {
   return new KeyStoreRouter([new FileKeyStore({ env })]);
 }
 
-/** Where CRLs, OCSP and CA certificates of an issuer are published, if the deployment has a public URL. */
+/** Where CRLs, OCSP and CA certificates of an issuer are published (the public HTTP listener's address). */
 export function revocationPointers(config: Config, id: IssuerId): RevocationPointers {
   const base = config.pki.publicBaseUrl;
-  if (base === undefined) return {};
   return {
     crlUrl: `${base}/crl/${id}.crl`,
     ocspUrl: `${base}/ocsp/${id}`,
@@ -79,6 +90,7 @@ export async function openRuntime(config: Config, clock: Clock, env: SecretEnvir
         clock,
       }),
       new TokenProvisioner({ tokens: store.tokens, clock }),
+      new ServiceProvisioner(),
     ];
     const approval = new ManualApproval({
       pending: store.pendingEnrollments,
@@ -106,7 +118,67 @@ export async function openRuntime(config: Config, clock: Clock, env: SecretEnvir
         allowKeyReuse: config.est.allowKeyReuse,
       },
     );
-    return { config, clock, store, keys, ca, ra, issuers, directory, close: () => store.close() };
+    const revoker = new CertificateRevoker(store.lifecycle, clock);
+    const revocations = new Revocations({
+      revoker,
+      certificates: store.certificates,
+      devices: store.devices,
+      tokens: store.tokens,
+      audit: store.audit,
+      clock,
+    });
+    const crlSigner = new CrlSigner(issuers);
+    const crlPublisher = new CrlPublisher({
+      crls: store.crls,
+      certificates: store.certificates,
+      sign: (id, content) => crlSigner.sign(id, content),
+      clock,
+      policy: {
+        validitySeconds: config.revocation.crlValiditySeconds,
+        republishBeforeSeconds: config.revocation.crlRepublishBeforeSeconds,
+      },
+    });
+    const ocspResponder = new OcspResponder({
+      issuers: () => issuers,
+      certificates: store.certificates,
+      keys: new OcspResponderKeys({
+        issue: (issuerId, csr) =>
+          ra.requestCertificate(
+            { kind: 'service', name: 'ocsp' },
+            {
+              csr,
+              profile: 'ocsp-responder',
+              issuerId,
+              validitySeconds: config.revocation.ocspResponderValiditySeconds,
+              protocol: 'internal',
+              operation: 'ocsp-responder',
+            },
+          ),
+        clock,
+      }),
+      clock,
+      policy: {
+        validitySeconds: config.revocation.ocspValiditySeconds,
+        cacheSeconds: config.revocation.ocspCacheSeconds,
+        maxCertificatesPerRequest: 16,
+      },
+    });
+    revoker.onRevoked((ids) => ocspResponder.revoked(ids));
+    return {
+      config,
+      clock,
+      store,
+      keys,
+      ca,
+      ra,
+      issuers,
+      directory,
+      revoker,
+      revocations,
+      crlPublisher,
+      ocspResponder,
+      close: () => store.close(),
+    };
   } catch (error) {
     await store.close();
     throw error;

@@ -5,6 +5,9 @@ import { ensureDevelopmentPki } from './development-pki.js';
 import { buildHttpServer } from './http-server.js';
 import { createLogger } from './logger.js';
 import { openRuntime, type Runtime } from './runtime.js';
+import type { Server } from 'node:net';
+import { CrlSchedule } from '../revocation/crl-schedule.js';
+import { buildPublicHttpServer } from './public-http-server.js';
 
 export interface RunningServer {
   /** The node's runtime (store, CA, RA), for whoever embeds the server. */
@@ -12,6 +15,9 @@ export interface RunningServer {
   /** e.g. `https://127.0.0.1:8443` */
   readonly url: string;
   readonly port: number;
+  /** The plain-HTTP listener for CRLs, OCSP and CA certificates, e.g. `http://127.0.0.1:8080`. */
+  readonly publicUrl: string;
+  readonly crlSchedule: CrlSchedule;
   close(): Promise<void>;
 }
 
@@ -38,25 +44,55 @@ export async function serve(
 
   const logger = createLogger(config.log.level);
   const runtime = await openRuntime(config, clock, env);
+  const crlSchedule = new CrlSchedule(
+    runtime.crlPublisher,
+    () => [...runtime.issuers.keys()],
+    { checkIntervalSeconds: config.revocation.crlCheckIntervalSeconds, coalesceMs: 500 },
+    logger,
+  );
+  runtime.revoker.onRevoked((ids) => crlSchedule.revoked(ids));
+  const servers: Array<{ close(): Promise<unknown> }> = [];
   try {
     const app = await buildHttpServer(runtime, logger, env);
+    servers.push(app);
     await app.listen({ host: config.server.host, port: config.server.port });
-    const address = app.server.address();
-    const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
-    const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
-    const url = `https://${host}:${port}`;
-    say(`certfleet is listening on ${url} (store: ${runtime.store.engine})`);
+    const publicApp = await buildPublicHttpServer(runtime, logger);
+    servers.push(publicApp);
+    await publicApp.listen({ host: config.server.publicHttp.host, port: config.server.publicHttp.port });
+    crlSchedule.start();
+    const url = urlOf('https', config.server.host, app.server.address(), config.server.port);
+    const publicUrl = urlOf(
+      'http',
+      config.server.publicHttp.host,
+      publicApp.server.address(),
+      config.server.publicHttp.port,
+    );
+    say(`certfleet is listening on ${url} (store: ${runtime.store.engine}); CRLs and OCSP on ${publicUrl}`);
     return {
       runtime,
       url,
-      port,
+      port: Number(new URL(url).port),
+      publicUrl,
+      crlSchedule,
       close: async () => {
-        await app.close();
+        await crlSchedule.stop();
+        for (const server of servers.reverse()) await server.close();
         await runtime.close();
       },
     };
   } catch (error) {
+    for (const server of servers.reverse()) await server.close();
     await runtime.close();
     throw error;
   }
+}
+
+function urlOf(
+  scheme: string,
+  host: string,
+  address: ReturnType<Server['address']>,
+  fallbackPort: number,
+): string {
+  const port = typeof address === 'object' && address !== null ? address.port : fallbackPort;
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }

@@ -75,6 +75,7 @@ export function testConfig(
       pki: { offlineRootDir: join(dir, 'offline-root') },
       server: {
         port: 0,
+        publicHttp: { port: 0 },
         tls: {
           certFile: join(dir, 'data', 'tls', 'server.cert.pem'),
           keyFile: join(dir, 'data', 'tls', 'server.key.pem'),

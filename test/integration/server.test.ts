@@ -100,6 +100,7 @@ describe('the README quick start', () => {
         PATH: process.env['PATH'] ?? '',
         HOME: dir,
         CERTFLEET_SERVER_PORT: '0',
+        CERTFLEET_SERVER_PUBLIC_HTTP_PORT: '0',
         CERTFLEET_LOG_LEVEL: 'warn',
       },
     });

@@ -12,6 +12,8 @@ type KeyCustody = Pick<KeyStore, 'generate' | 'open'>;
 import type { AuditLog } from '../../store/audit-log.js';
 import type { IssuerRegistry } from '../../store/issuer-registry.js';
 import type { IssuerRecord } from '../../store/records.js';
+import type { CrlRecord, CrlStore } from '../../store/crl-store.js';
+import { parseCrl } from '../../pki/crl.js';
 import { issuerRecordFor } from '../issuer-record.js';
 import { OfflineRoot, type OfflineRootLocation } from './offline-root.js';
 
@@ -31,8 +33,11 @@ export interface HierarchyPlan {
   readonly rootKeyAlgorithm: KeyAlgorithmName;
   readonly rootValiditySeconds?: number;
   readonly intermediates: readonly IntermediatePlan[];
-  /** CRL location of the root, written into each intermediate (optional). */
-  readonly rootCrlUrl?: string;
+  /**
+   * Where the root's CRL will be published, written into each intermediate, and how long the first one (made in
+   * this ceremony, recorded for the server to serve) is valid.
+   */
+  readonly rootCrl?: { readonly url: string; readonly validitySeconds: number };
 }
 
 export interface HierarchyDependencies {
@@ -42,6 +47,7 @@ export interface HierarchyDependencies {
   readonly onlineKeys: KeyCustody;
   readonly issuers: IssuerRegistry;
   readonly audit: AuditLog;
+  readonly crls: CrlStore;
   readonly clock: Clock;
 }
 
@@ -101,7 +107,7 @@ export async function initHierarchy(
       ...(intermediate.validitySeconds === undefined
         ? {}
         : { validitySeconds: intermediate.validitySeconds }),
-      ...(plan.rootCrlUrl === undefined ? {} : { crlUrl: plan.rootCrlUrl }),
+      ...(plan.rootCrl === undefined ? {} : { crlUrl: plan.rootCrl.url }),
     });
     const record = issuerRecordFor(certificate, {
       id: intermediate.id,
@@ -124,5 +130,34 @@ export async function initHierarchy(
     });
     intermediates.push(record);
   }
+  if (plan.rootCrl) await publishRootCrl(root, plan.rootId, plan.rootCrl.validitySeconds, deps.crls);
   return { root: root.certificate, intermediates };
+}
+
+/** Signs the root's CRL in the ceremony and records it, so the server serves it at the URL intermediates carry. */
+export async function publishRootCrl(
+  root: OfflineRoot,
+  rootId: IssuerId,
+  validitySeconds: number,
+  crls: CrlStore,
+): Promise<CrlRecord> {
+  const record = crlRecordOf(rootId, await root.signCrl(validitySeconds));
+  await crls.add(record);
+  return record;
+}
+
+/** The store record of a CRL signed elsewhere (the offline root). */
+export function crlRecordOf(issuerId: IssuerId, der: Uint8Array): CrlRecord {
+  const crl = parseCrl(der);
+  if (crl.crlNumber === undefined || crl.nextUpdate === undefined) {
+    throw new PkiError('MALFORMED_INPUT', 'the CRL lacks a CRL number or nextUpdate');
+  }
+  return {
+    issuerId,
+    crlNumber: crl.crlNumber,
+    thisUpdate: crl.thisUpdate,
+    nextUpdate: crl.nextUpdate,
+    der: crl.der,
+    baseCrlNumber: null,
+  };
 }

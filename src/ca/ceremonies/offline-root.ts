@@ -10,6 +10,9 @@ import type { ParsedCsr } from '../../pki/csr.js';
 import { encodePem } from '../../pki/pem.js';
 import { builtinProfile } from '../../pki/profiles/builtin-profiles.js';
 import { serialToHex } from '../../pki/serial.js';
+import { assembleCrl, type CrlEntry, encodeTbsCertList } from '../../pki/crl.js';
+import type { SerialHex } from '../../core/ids.js';
+import type { RevocationReason } from '../../core/revocation-reason.js';
 import type { KeyStore, Signer } from '../../keys/signer.js';
 import { signCaCertificate } from './ca-certificate.js';
 
@@ -17,6 +20,8 @@ export const ROOT_KEY_FILE = 'root.key.pem';
 export const ROOT_CERT_FILE = 'root.cert.pem';
 export const ROOT_PASSPHRASE_FILE = 'root.pass';
 const ISSUED_FOLDER = 'issued';
+const REVOKED_FILE = 'revoked.json';
+const CRL_NUMBER_FILE = 'crl-number';
 
 export interface OfflineRootLocation {
   /** The offline folder; the online server never reads it. */
@@ -134,6 +139,58 @@ export class OfflineRoot {
     return parseCertificate(der);
   }
 
+  /**
+   * Records that the root revokes a certificate it signed (an intermediate), in `revoked.json` beside the journal.
+   * Idempotent: revoking again keeps the first time and reason. NOT_FOUND for a serial the root never signed.
+   */
+  async revoke(serial: SerialHex, reason: RevocationReason): Promise<'revoked' | 'already-revoked'> {
+    if (!(await this.issued()).some((c) => c.serial === serial)) {
+      throw new PkiError('NOT_FOUND', `this root signed no certificate with serial ${serial}`);
+    }
+    const revoked = await this.revoked();
+    if (revoked.some((r) => r.serial === serial)) return 'already-revoked';
+    revoked.push({ serial, revokedAt: wholeSeconds(this.clock.now()), reason });
+    await writeFile(join(this.dir, REVOKED_FILE), JSON.stringify(revoked, null, 2) + '\n', { mode: 0o600 });
+    return 'revoked';
+  }
+
+  /** What the root has revoked, from `revoked.json`. */
+  async revoked(): Promise<CrlEntry[]> {
+    const text = await readFile(join(this.dir, REVOKED_FILE), 'utf8').catch(() => '[]');
+    const entries = JSON.parse(text) as Array<{
+      serial: SerialHex;
+      revokedAt: string;
+      reason: RevocationReason;
+    }>;
+    return entries.map((e) => ({ serial: e.serial, revokedAt: new Date(e.revokedAt), reason: e.reason }));
+  }
+
+  /**
+   * The root's CRL (RFC 5280 §5), signed in a ceremony: every certificate the root revoked, the next number from
+   * `crl-number` in the folder, nextUpdate `validitySeconds` later. The root is offline, so its CRL is long-lived
+   * and is published by importing it on the server (`certfleet ca import-crl`).
+   */
+  async signCrl(validitySeconds: number): Promise<Uint8Array> {
+    const numberFile = join(this.dir, CRL_NUMBER_FILE);
+    const crlNumber = Number((await readFile(numberFile, 'utf8').catch(() => '0')).trim()) + 1;
+    const thisUpdate = wholeSeconds(this.clock.now());
+    const keyId = this.certificate.extensions.subjectKeyId;
+    if (!keyId) throw new PkiError('CONFIG_INVALID', 'the root certificate has no subject key identifier');
+    const { signatureAlgorithm } = this.signer;
+    const tbs = encodeTbsCertList({
+      signatureAlgorithm,
+      issuerDer: this.certificate.subjectDer,
+      authorityKeyId: keyId,
+      crlNumber,
+      thisUpdate,
+      nextUpdate: new Date(thisUpdate.getTime() + validitySeconds * 1000),
+      entries: await this.revoked(),
+    });
+    const der = assembleCrl(tbs, signatureAlgorithm, await this.signer.sign(tbs));
+    await writeFile(numberFile, `${crlNumber}\n`, { mode: 0o600 });
+    return der;
+  }
+
   /** Every certificate this root has signed, from its journal. */
   async issued(): Promise<ParsedCertificate[]> {
     const journal = join(this.dir, ISSUED_FOLDER);
@@ -142,4 +199,8 @@ export class OfflineRoot {
       .sort();
     return Promise.all(names.map(async (n) => parseCertificate(await readFile(join(journal, n), 'utf8'))));
   }
+}
+
+function wholeSeconds(date: Date): Date {
+  return new Date(Math.floor(date.getTime() / 1000) * 1000);
 }

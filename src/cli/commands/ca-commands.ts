@@ -13,12 +13,24 @@ import { redactKeyUri } from '../../keys/key-uri.js';
 import { parseDistinguishedName } from '../../pki/name.js';
 import { encodePem } from '../../pki/pem.js';
 import { createPassphraseFile } from '../../keys/passphrase-file.js';
-import { DEVELOPMENT_HIERARCHY, onlineKeyPaths, setUpHierarchy } from '../../server/hierarchy-setup.js';
+import {
+  DEVELOPMENT_HIERARCHY,
+  onlineKeyPaths,
+  ROOT_CRL_VALIDITY_SECONDS,
+  setUpHierarchy,
+} from '../../server/hierarchy-setup.js';
 import { keyStoreFor } from '../../server/runtime.js';
 import type { CliContext } from '../cli-context.js';
 import { readInputFile } from '../input-file.js';
 import { certificateDetails, issuerRows } from '../format.js';
-import { durationOption, issuerIdOption, keyAlgorithmOption } from '../options.js';
+import { durationOption, issuerIdOption, keyAlgorithmOption, revocationReasonOption } from '../options.js';
+import { toSerialHex } from '../../core/ids.js';
+import type { RevocationReason } from '../../core/revocation-reason.js';
+import { parseCrl } from '../../pki/crl.js';
+import { crlRecordOf } from '../../ca/ceremonies/hierarchy.js';
+import { signatureAlgorithmOf } from '../../pki/algorithms/signature-algorithm.js';
+import { publicKeyFromSpki } from '../../pki/algorithms/key-algorithm.js';
+import { bytesEqual } from '../../pki/der.js';
 
 export function caCommand(context: () => CliContext): Command {
   const ca = new Command('ca').description('manage the CA hierarchy: offline root, online intermediates');
@@ -157,9 +169,7 @@ export function caCommand(context: () => CliContext): Command {
         passphraseSource?: string;
       }) => {
         const ctx = context();
-        const dir = resolve(ctx.io.cwd, options.offlineDir);
-        const passphraseSource = options.passphraseSource ?? `file:${join(dir, ROOT_PASSPHRASE_FILE)}`;
-        const root = await OfflineRoot.open({ dir, passphraseSource }, keyStoreFor(ctx.io.env), ctx.io.clock);
+        const root = await openRoot(ctx, options.offlineDir, options.passphraseSource);
         const csr = parseCsr(await readInputFile(ctx.io.cwd, options.csr, 'CSR'));
         const cert = await root.signIntermediate(csr, {
           ...(options.subject === undefined ? {} : { subject: parseDistinguishedName(options.subject) }),
@@ -225,6 +235,86 @@ export function caCommand(context: () => CliContext): Command {
       });
     });
 
+  ca.command('revoke-intermediate')
+    .description(
+      'record in the offline root folder that the root revokes a certificate it signed (air-gapped)',
+    )
+    .requiredOption('--offline-dir <dir>', 'the offline root folder')
+    .requiredOption('--serial <hex>', 'serial of the intermediate certificate')
+    .option('--reason <reason>', 'RFC 5280 reason', revocationReasonOption, 'unspecified' as RevocationReason)
+    .option(
+      '--passphrase-source <ref>',
+      `root key passphrase reference (default: file:<offline-dir>/${ROOT_PASSPHRASE_FILE})`,
+    )
+    .action(
+      async (options: {
+        offlineDir: string;
+        serial: string;
+        reason: RevocationReason;
+        passphraseSource?: string;
+      }) => {
+        const ctx = context();
+        const serial = toSerialHex(options.serial);
+        if (!serial) throw new UsageError(`'${options.serial}' is not a hex serial number`);
+        const root = await openRoot(ctx, options.offlineDir, options.passphraseSource);
+        const result = await root.revoke(serial, options.reason);
+        ctx.out(
+          result === 'revoked'
+            ? `Recorded: the root revokes ${serial}. Now sign a CRL: certfleet ca root-crl.`
+            : `${serial} was revoked already.`,
+        );
+      },
+    );
+
+  ca.command('root-crl')
+    .description("sign the offline root's CRL (air-gapped); publish it with ca import-crl on the server")
+    .requiredOption('--offline-dir <dir>', 'the offline root folder')
+    .requiredOption('--out <file>', 'where to write the CRL (DER)')
+    .option('--validity <duration>', 'until nextUpdate', durationOption, ROOT_CRL_VALIDITY_SECONDS)
+    .option(
+      '--passphrase-source <ref>',
+      `root key passphrase reference (default: file:<offline-dir>/${ROOT_PASSPHRASE_FILE})`,
+    )
+    .action(
+      async (options: { offlineDir: string; out: string; validity: number; passphraseSource?: string }) => {
+        const ctx = context();
+        const root = await openRoot(ctx, options.offlineDir, options.passphraseSource);
+        const der = await root.signCrl(options.validity);
+        await writeFile(resolve(ctx.io.cwd, options.out), der, { mode: 0o644 });
+        const crl = parseCrl(der);
+        ctx.out(
+          `Root CRL ${crl.crlNumber}: ${crl.entries.length} entries, next update ${crl.nextUpdate?.toISOString() ?? '-'}`,
+        );
+      },
+    );
+
+  ca.command('import-crl')
+    .description("publish a CRL signed elsewhere (the offline root's) so the server serves it")
+    .requiredOption('--crl <file>', 'the CRL (DER or PEM)')
+    .option('--issuer <id>', 'the issuer that signed it', issuerIdOption, issuerIdOption('root'))
+    .action(async (options: { crl: string; issuer: IssuerId }) => {
+      const ctx = context();
+      const der = await readInputFile(ctx.io.cwd, options.crl, 'CRL');
+      await ctx.withStore(async (store) => {
+        const issuer = await store.issuers.get(options.issuer);
+        if (!issuer) throw new PkiError('NOT_FOUND', `no issuer '${options.issuer}'`);
+        const record = crlRecordOf(options.issuer, parseCrl(der).der);
+        const crl = parseCrl(record.der);
+        const issuerCert = parseCertificate(issuer.certificateDer);
+        const algorithm = signatureAlgorithmOf(crl.signatureAlgorithm);
+        if (
+          !bytesEqual(crl.issuerDer, issuerCert.subjectDer) ||
+          !algorithm.verify(publicKeyFromSpki(issuerCert.spkiDer), crl.tbsDer, crl.signature)
+        ) {
+          throw new PkiError('BAD_SIGNATURE', `the CRL is not signed by '${options.issuer}'`);
+        }
+        await store.crls.add(record);
+        ctx.out(
+          `Published CRL ${record.crlNumber} of '${options.issuer}' (next update ${record.nextUpdate.toISOString()}).`,
+        );
+      });
+    });
+
   ca.command('show')
     .description("show an issuer's certificate; with --pem print only the PEM (e.g. for openssl -untrusted)")
     .argument('<id>', 'issuer id', issuerIdOption)
@@ -255,4 +345,17 @@ export function caCommand(context: () => CliContext): Command {
 /** A command-line mistake the parser could not catch; exits 2 like commander's own. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+async function openRoot(
+  ctx: CliContext,
+  offlineDir: string,
+  passphraseSource?: string,
+): Promise<OfflineRoot> {
+  const dir = resolve(ctx.io.cwd, offlineDir);
+  return OfflineRoot.open(
+    { dir, passphraseSource: passphraseSource ?? `file:${join(dir, ROOT_PASSPHRASE_FILE)}` },
+    keyStoreFor(ctx.io.env),
+    ctx.io.clock,
+  );
 }

@@ -10,6 +10,7 @@ import type { CliContext } from '../cli-context.js';
 import { isoDate, table } from '../format.js';
 import { durationOption, positiveIntegerOption } from '../options.js';
 import { UsageError } from './ca-commands.js';
+import { decommissionCommand } from './revocation-commands.js';
 
 const DEFAULT_TOKEN_LIFETIME_SECONDS = parseDurationSeconds('7d');
 
@@ -142,5 +143,6 @@ export function deviceCommand(context: () => CliContext): Command {
         );
       });
     });
+  device.addCommand(decommissionCommand(context));
   return device;
 }

@@ -1,0 +1,165 @@
+import type { Clock } from '../core/clock.js';
+import type { DeviceId, IssuerId, SerialHex } from '../core/ids.js';
+import { PkiError } from '../core/pki-error.js';
+import type { RevocationReason } from '../core/revocation-reason.js';
+import type { CertificateRevoker } from '../ca/certificate-revoker.js';
+import type { AuditLog } from '../store/audit-log.js';
+import type { RevocationRequest, RevocationResult } from '../store/certificate-lifecycle.js';
+import type { CertificateReader } from '../store/certificate-reader.js';
+import type { DeviceRegistry } from '../store/device-registry.js';
+import type { EnrollmentTokens } from '../store/enrollment-tokens.js';
+import type { CertificateStatus } from '../store/records.js';
+import type { Credential } from './provisioner.js';
+
+export type RevocationTarget =
+  | { readonly kind: 'certificate'; readonly serial: SerialHex; readonly issuerId?: IssuerId }
+  | { readonly kind: 'device'; readonly deviceId: DeviceId }
+  | { readonly kind: 'issuer'; readonly issuerId: IssuerId };
+
+export interface RevocationSummary {
+  readonly revoked: number;
+  readonly alreadyRevoked: number;
+  readonly certificates: ReadonlyArray<{
+    readonly issuerId: IssuerId;
+    readonly serial: SerialHex;
+    readonly result: RevocationResult;
+  }>;
+}
+
+export interface DecommissionSummary extends RevocationSummary {
+  readonly tokensVoided: number;
+  /** False when the device was decommissioned before (then nothing else changed). */
+  readonly stateChanged: boolean;
+}
+
+/** Certificates revoked per transaction when a whole issuer or a large device history is revoked. */
+const BATCH = 1000;
+const REVOCABLE: readonly CertificateStatus[] = ['issued', 'prepared'];
+
+/**
+ * Who may revoke what, and revocation by certificate, by device, or by issuer; device decommissioning (RMA): its
+ * certificates revoked, its enrollment tokens voided, its state `decommissioned`, so its IDevID cannot onboard
+ * again. Operators only, for now; each revocation is audited by the CA, each decommissioning here.
+ */
+export class Revocations {
+  constructor(
+    private readonly deps: {
+      revoker: CertificateRevoker;
+      certificates: CertificateReader;
+      devices: DeviceRegistry;
+      tokens: Pick<EnrollmentTokens, 'voidForDevice'>;
+      audit: AuditLog;
+      clock: Clock;
+    },
+  ) {}
+
+  async revoke(
+    credential: Credential,
+    target: RevocationTarget,
+    reason: RevocationReason,
+    invalidityDate: Date | null = null,
+  ): Promise<RevocationSummary> {
+    const requester = operator(credential);
+    if (invalidityDate && invalidityDate > this.deps.clock.now()) {
+      throw new PkiError('MALFORMED_INPUT', 'the invalidity date lies in the future');
+    }
+    switch (target.kind) {
+      case 'certificate':
+        return this.revokeCertificate(target, reason, invalidityDate, requester);
+      case 'device':
+        return this.revokeMany({ deviceId: target.deviceId }, reason, invalidityDate, requester);
+      case 'issuer':
+        return this.revokeMany({ issuerId: target.issuerId }, reason, invalidityDate, requester);
+    }
+  }
+
+  async decommission(
+    credential: Credential,
+    deviceId: DeviceId,
+    reason: RevocationReason = 'cessationOfOperation',
+  ): Promise<DecommissionSummary> {
+    const requester = operator(credential);
+    const device = await this.deps.devices.get(deviceId);
+    const history = await this.deps.certificates.count({ deviceId });
+    if (!device && history === 0) throw new PkiError('NOT_FOUND', `no device ${deviceId}`);
+    const revoked = await this.revokeMany({ deviceId }, reason, null, requester);
+    const at = this.deps.clock.now();
+    const tokensVoided = await this.deps.tokens.voidForDevice(deviceId, at);
+    const stateChanged = device !== undefined && device.state !== 'decommissioned';
+    if (stateChanged) await this.deps.devices.setState(deviceId, 'decommissioned', at);
+    if (stateChanged || revoked.revoked > 0 || tokensVoided > 0) {
+      await this.deps.audit.append({
+        at,
+        event: 'device.decommissioned',
+        actor: requester,
+        subject: `device:${deviceId}`,
+        data: { reason, certificatesRevoked: revoked.revoked, tokensVoided },
+      });
+    }
+    return { ...revoked, tokensVoided, stateChanged };
+  }
+
+  private async revokeCertificate(
+    target: Extract<RevocationTarget, { kind: 'certificate' }>,
+    reason: RevocationReason,
+    invalidityDate: Date | null,
+    requester: string,
+  ): Promise<RevocationSummary> {
+    const matches = (await this.deps.certificates.findBySerial(target.serial)).filter(
+      (r) => target.issuerId === undefined || r.issuerId === target.issuerId,
+    );
+    if (matches.length === 0) throw new PkiError('NOT_FOUND', `no certificate with serial ${target.serial}`);
+    if (matches.length > 1)
+      throw new PkiError('CONFLICT', `serial ${target.serial} exists under several issuers; name the issuer`);
+    const [record] = matches;
+    return this.apply(
+      [{ issuerId: record!.issuerId, serial: record!.serial, reason, invalidityDate }],
+      requester,
+    );
+  }
+
+  /** Revokes every revocable certificate matching the query, a batch at a time until none is left. */
+  private async revokeMany(
+    query: { deviceId?: DeviceId; issuerId?: IssuerId },
+    reason: RevocationReason,
+    invalidityDate: Date | null,
+    requester: string,
+  ): Promise<RevocationSummary> {
+    const all: RevocationSummary['certificates'][number][] = [];
+    for (const status of REVOCABLE) {
+      for (;;) {
+        const batch = await this.deps.certificates.list({ ...query, status, limit: BATCH });
+        if (batch.length === 0) break;
+        const summary = await this.apply(
+          batch.map((r) => ({ issuerId: r.issuerId, serial: r.serial, reason, invalidityDate })),
+          requester,
+        );
+        all.push(...summary.certificates);
+        // A full batch that revoked nothing would come back again (another node raced us): stop instead.
+        if (batch.length < BATCH || summary.revoked === 0) break;
+      }
+    }
+    return summarize(all);
+  }
+
+  private async apply(requests: readonly RevocationRequest[], requester: string): Promise<RevocationSummary> {
+    const results = await this.deps.revoker.revoke(requests, requester);
+    return summarize(
+      requests.map((r, i) => ({ issuerId: r.issuerId, serial: r.serial, result: results[i] ?? 'not-found' })),
+    );
+  }
+}
+
+function operator(credential: Credential): string {
+  if (credential.kind !== 'operator')
+    throw new PkiError('FORBIDDEN', 'only operators may revoke certificates');
+  return `operator:${credential.name}`;
+}
+
+function summarize(certificates: RevocationSummary['certificates']): RevocationSummary {
+  return {
+    revoked: certificates.filter((c) => c.result === 'revoked').length,
+    alreadyRevoked: certificates.filter((c) => c.result === 'already-revoked').length,
+    certificates,
+  };
+}
