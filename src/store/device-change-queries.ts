@@ -139,7 +139,8 @@ export function recordLdevidQuery(db: Kysely<Database>, rows: readonly LdevidCha
     )
     .onConflict((oc) =>
       oc.column('id').doUpdateSet((eb) => ({
-        state: eb.ref('excluded.state'),
+        // The RA refuses decommissioned devices; should an issuance race a decommissioning, the state stays.
+        state: sql<DeviceState>`case when devices.state = 'decommissioned' then devices.state else excluded.state end`,
         ldevid_serial: eb.ref('excluded.ldevid_serial'),
         ldevid_issuer_id: eb.ref('excluded.ldevid_issuer_id'),
         ldevid_not_after: eb.ref('excluded.ldevid_not_after'),

@@ -26,4 +26,9 @@ export interface DeviceRegistry {
   /** Records a failed enrollment or renewal attempt for a known device; unknown devices are ignored. */
   recordFailure(id: DeviceId, reason: string, at: Date): Promise<void>;
   setState(id: DeviceId, state: DeviceState, at: Date): Promise<void>;
+  /**
+   * Marks the device `decommissioned`, registering it so if it was known only by its tokens or certificates
+   * (a later request for it must find the state). False when it was decommissioned already.
+   */
+  decommission(id: DeviceId, at: Date): Promise<boolean>;
 }

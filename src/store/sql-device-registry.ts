@@ -61,6 +61,25 @@ export class SqlDeviceRegistry implements DeviceRegistry {
       .executeTakeFirst();
     if (result.numUpdatedRows === 0n) throw new PkiError('NOT_FOUND', `device '${id}' is not registered`);
   }
+
+  async decommission(id: DeviceId, at: Date): Promise<boolean> {
+    const atMs = toEpochMs(at, 'at');
+    const state: DeviceState = 'decommissioned';
+    const updated = await this.db
+      .updateTable('devices')
+      .set({ state, updated_at: atMs })
+      .where('id', '=', id)
+      .where('state', '<>', state)
+      .executeTakeFirst();
+    if (updated.numUpdatedRows > 0n) return true;
+    // Either decommissioned already, or not registered: insert, which does nothing in the first case.
+    const inserted = await this.db
+      .insertInto('devices')
+      .values({ id, state, created_at: atMs, updated_at: atMs })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .executeTakeFirst();
+    return (inserted.numInsertedOrUpdatedRows ?? 0n) > 0n;
+  }
 }
 
 function toDeviceRecord(row: Selectable<DevicesTable>): DeviceRecord {

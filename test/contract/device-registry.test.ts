@@ -80,6 +80,35 @@ for (const engine of storeEngines) {
       device = await store.devices.get(id);
       assert.equal(device?.state, 'decommissioned');
       assert.deepEqual(device?.updatedAt, at(5));
+
+      // An LDevID that raced the decommissioning is recorded, but does not bring the device back.
+      const late = randomSerial();
+      await store.devices.recordLdevid(id, { issuerId: OPERATIONAL, serial: late, notAfter: at(99) }, at(6));
+      device = await store.devices.get(id);
+      assert.equal(device?.state, 'decommissioned');
+      assert.equal(device?.ldevidSerial, late);
+    });
+
+    test('decommission: changes a known device once, registers an unknown one, and reports a repeat', async () => {
+      const { store } = current();
+      const known = uniqueDeviceId();
+      await store.devices.recordLdevid(
+        known,
+        { issuerId: OPERATIONAL, serial: randomSerial(), notAfter: at(99) },
+        at(1),
+      );
+      assert.equal(await store.devices.decommission(known, at(2)), true);
+      assert.equal((await store.devices.get(known))?.state, 'decommissioned');
+      assert.equal(await store.devices.decommission(known, at(3)), false, 'already decommissioned');
+      assert.deepEqual((await store.devices.get(known))?.updatedAt, at(2), 'the repeat changed nothing');
+
+      const unknown = uniqueDeviceId();
+      assert.equal(await store.devices.decommission(unknown, at(4)), true);
+      const registered = await store.devices.get(unknown);
+      assert.equal(registered?.state, 'decommissioned');
+      assert.deepEqual(registered?.createdAt, at(4));
+      assert.equal(registered?.ldevidSerial, null);
+      assert.equal(await store.devices.decommission(unknown, at(5)), false);
     });
 
     test('an LDevID for an unknown device creates it active', async () => {
