@@ -3,8 +3,8 @@ import { parseDurationSeconds } from '../core/duration.js';
 import { type IssuerId, toIssuerId } from '../core/ids.js';
 import { isPkiError } from '../core/pki-error.js';
 import {
-  isRevocationReason,
-  REVOCATION_REASON_CODES,
+  isRequestableRevocationReason,
+  REQUESTABLE_REVOCATION_REASONS,
   type RevocationReason,
 } from '../core/revocation-reason.js';
 import {
@@ -41,8 +41,8 @@ export function positiveIntegerOption(value: string): number {
 }
 
 export function revocationReasonOption(value: string): RevocationReason {
-  if (!isRevocationReason(value)) {
-    throw new InvalidArgumentError(`use one of ${Object.keys(REVOCATION_REASON_CODES).join(', ')}`);
+  if (!isRequestableRevocationReason(value)) {
+    throw new InvalidArgumentError(`use one of ${REQUESTABLE_REVOCATION_REASONS.join(', ')}`);
   }
   return value;
 }

@@ -17,3 +17,16 @@ export type RevocationReason = keyof typeof REVOCATION_REASON_CODES;
 export function isRevocationReason(value: string): value is RevocationReason {
   return Object.hasOwn(REVOCATION_REASON_CODES, value);
 }
+
+/**
+ * Reasons an operator may revoke with. certfleet does not suspend certificates, so `certificateHold` (which
+ * promises a later release) is not offered, and `removeFromCRL` only has a meaning in delta CRLs (RFC 5280
+ * §5.3.1), which releases a hold.
+ */
+export const REQUESTABLE_REVOCATION_REASONS: readonly RevocationReason[] = (
+  Object.keys(REVOCATION_REASON_CODES) as RevocationReason[]
+).filter((reason) => reason !== 'certificateHold' && reason !== 'removeFromCRL');
+
+export function isRequestableRevocationReason(value: string): value is RevocationReason {
+  return (REQUESTABLE_REVOCATION_REASONS as readonly string[]).includes(value);
+}

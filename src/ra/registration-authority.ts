@@ -10,6 +10,7 @@ import type { CertificateProfile, ProfileName } from '../pki/profiles/certificat
 import { checkProfile } from '../pki/profiles/check-profile.js';
 import type { EnrollmentOutcome } from '../store/enrollment-recorder.js';
 import type { EnrollmentRecorder } from '../store/enrollment-recorder.js';
+import type { DeviceRegistry } from '../store/device-registry.js';
 import type { EnrollmentTokens } from '../store/enrollment-tokens.js';
 import { bindIdentity } from './identity-binding.js';
 import type { ManualApproval } from './manual-approval.js';
@@ -65,6 +66,8 @@ export interface RegistrationAuthorityDependencies {
   readonly ca: CertificateIssuer;
   readonly recorder: EnrollmentRecorder;
   readonly tokens: EnrollmentTokens;
+  /** Decommissioned devices get nothing, whatever the credential. */
+  readonly devices: Pick<DeviceRegistry, 'get'>;
   readonly approval?: ManualApproval;
   readonly rateLimiter?: RateLimiter;
   readonly clock: Clock;
@@ -91,6 +94,13 @@ export class RegistrationAuthority {
     private readonly options: RegistrationAuthorityOptions,
   ) {
     this.provisioners = new Map(deps.provisioners.map((p) => [p.kind, p]));
+  }
+
+  /** A decommissioned device (RMA, theft) stays so: a refurbished one gets a new device id. */
+  private async refuseDecommissioned(deviceId: DeviceId): Promise<void> {
+    const device = await this.deps.devices.get(deviceId);
+    if (device?.state === 'decommissioned')
+      throw new PkiError('FORBIDDEN', `device ${deviceId} is decommissioned`);
   }
 
   /** For callers that never ask for approval (the CLI, ceremonies): the certificate, or a refusal. */
@@ -137,6 +147,7 @@ export class RegistrationAuthority {
         this.options.deviceUriPrefix,
       );
       attempt.deviceId = binding.deviceId;
+      if (binding.deviceId !== null) await this.refuseDecommissioned(binding.deviceId);
       const generated = request.serverKeyGeneration
         ? generateKeyPair(defaultKeyAlgorithm(profile))
         : undefined;

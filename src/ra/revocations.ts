@@ -1,14 +1,15 @@
 import type { Clock } from '../core/clock.js';
 import type { DeviceId, IssuerId, SerialHex } from '../core/ids.js';
 import { PkiError } from '../core/pki-error.js';
-import type { RevocationReason } from '../core/revocation-reason.js';
+import { REQUESTABLE_REVOCATION_REASONS, type RevocationReason } from '../core/revocation-reason.js';
 import type { CertificateRevoker } from '../ca/certificate-revoker.js';
 import type { AuditLog } from '../store/audit-log.js';
 import type { RevocationRequest, RevocationResult } from '../store/certificate-lifecycle.js';
 import type { CertificateReader } from '../store/certificate-reader.js';
 import type { DeviceRegistry } from '../store/device-registry.js';
 import type { EnrollmentTokens } from '../store/enrollment-tokens.js';
-import type { CertificateStatus } from '../store/records.js';
+import type { IssuerRegistry } from '../store/issuer-registry.js';
+import type { CertificateStatus, DeviceRecord } from '../store/records.js';
 import type { Credential } from './provisioner.js';
 
 export type RevocationTarget =
@@ -47,6 +48,7 @@ export class Revocations {
       revoker: CertificateRevoker;
       certificates: CertificateReader;
       devices: DeviceRegistry;
+      issuers: Pick<IssuerRegistry, 'get'>;
       tokens: Pick<EnrollmentTokens, 'voidForDevice'>;
       audit: AuditLog;
       clock: Clock;
@@ -60,15 +62,28 @@ export class Revocations {
     invalidityDate: Date | null = null,
   ): Promise<RevocationSummary> {
     const requester = operator(credential);
+    requestable(reason);
     if (invalidityDate && invalidityDate > this.deps.clock.now()) {
       throw new PkiError('MALFORMED_INPUT', 'the invalidity date lies in the future');
     }
     switch (target.kind) {
       case 'certificate':
         return this.revokeCertificate(target, reason, invalidityDate, requester);
-      case 'device':
-        return this.revokeMany({ deviceId: target.deviceId }, reason, invalidityDate, requester);
+      case 'device': {
+        const device = await this.knownDevice(target.deviceId);
+        const summary = await this.revokeMany(
+          { deviceId: target.deviceId },
+          reason,
+          invalidityDate,
+          requester,
+        );
+        // Without a valid certificate the device is offline until it onboards again (then it is active).
+        if (summary.revoked > 0 && device && device.state !== 'decommissioned')
+          await this.deps.devices.setState(target.deviceId, 'revoked', this.deps.clock.now());
+        return summary;
+      }
       case 'issuer':
+        await this.onlineIssuer(target.issuerId);
         return this.revokeMany({ issuerId: target.issuerId }, reason, invalidityDate, requester);
     }
   }
@@ -79,14 +94,16 @@ export class Revocations {
     reason: RevocationReason = 'cessationOfOperation',
   ): Promise<DecommissionSummary> {
     const requester = operator(credential);
+    requestable(reason);
     const device = await this.deps.devices.get(deviceId);
     const history = await this.deps.certificates.count({ deviceId });
-    if (!device && history === 0) throw new PkiError('NOT_FOUND', `no device ${deviceId}`);
     const revoked = await this.revokeMany({ deviceId }, reason, null, requester);
     const at = this.deps.clock.now();
     const tokensVoided = await this.deps.tokens.voidForDevice(deviceId, at);
-    const stateChanged = device !== undefined && device.state !== 'decommissioned';
-    if (stateChanged) await this.deps.devices.setState(deviceId, 'decommissioned', at);
+    // Nothing names the device (no record, certificate or token): a typo, and nothing has changed.
+    if (!device && history === 0 && tokensVoided === 0)
+      throw new PkiError('NOT_FOUND', `no device ${deviceId}`);
+    const stateChanged = await this.deps.devices.decommission(deviceId, at);
     if (stateChanged || revoked.revoked > 0 || tokensVoided > 0) {
       await this.deps.audit.append({
         at,
@@ -97,6 +114,26 @@ export class Revocations {
       });
     }
     return { ...revoked, tokensVoided, stateChanged };
+  }
+
+  /** A device the store knows (a record or certificates): revoking an unknown one is a typo, not "0 revoked". */
+  private async knownDevice(deviceId: DeviceId): Promise<DeviceRecord | undefined> {
+    const device = await this.deps.devices.get(deviceId);
+    if (device !== undefined) return device;
+    if ((await this.deps.certificates.count({ deviceId })) > 0) return undefined;
+    throw new PkiError('NOT_FOUND', `no device ${deviceId}`);
+  }
+
+  /** Only online issuers' certificates are in the store; the offline root revokes in its own ceremony. */
+  private async onlineIssuer(issuerId: IssuerId): Promise<void> {
+    const issuer = await this.deps.issuers.get(issuerId);
+    if (!issuer) throw new PkiError('NOT_FOUND', `no issuer '${issuerId}'`);
+    if (issuer.role === 'root')
+      throw new PkiError(
+        'POLICY_VIOLATION',
+        `'${issuerId}' is a root, kept offline: revoke what it signed with certfleet ca revoke-intermediate, then sign its CRL with certfleet ca root-crl`,
+        { details: { rule: 'revocation.offline-root' } },
+      );
   }
 
   private async revokeCertificate(
@@ -154,6 +191,15 @@ function operator(credential: Credential): string {
   if (credential.kind !== 'operator')
     throw new PkiError('FORBIDDEN', 'only operators may revoke certificates');
   return `operator:${credential.name}`;
+}
+
+function requestable(reason: RevocationReason): void {
+  if (!REQUESTABLE_REVOCATION_REASONS.includes(reason))
+    throw new PkiError(
+      'POLICY_VIOLATION',
+      `'${reason}' is not a revocation reason certfleet accepts: it does not suspend certificates`,
+      { details: { rule: 'revocation.reason' } },
+    );
 }
 
 function summarize(certificates: RevocationSummary['certificates']): RevocationSummary {
