@@ -22,6 +22,9 @@ const NUMBER_ATTEMPTS = 5;
  * the same, newest one.
  */
 export class CrlPublisher {
+  /** Republications in progress, so that many fetches of a CRL that has just fallen due sign it once. */
+  private readonly renewing = new Map<IssuerId, Promise<CrlRecord>>();
+
   constructor(
     private readonly deps: {
       crls: CrlStore;
@@ -66,7 +69,11 @@ export class CrlPublisher {
   async current(issuerId: IssuerId): Promise<CrlRecord> {
     const latest = await this.deps.crls.latest(issuerId, 'full');
     if (latest && !this.isDue(latest)) return latest;
-    return this.publish(issuerId);
+    const pending = this.renewing.get(issuerId);
+    if (pending) return pending;
+    const renewal = this.publish(issuerId).finally(() => this.renewing.delete(issuerId));
+    this.renewing.set(issuerId, renewal);
+    return renewal;
   }
 
   isDue(crl: CrlRecord): boolean {

@@ -15,6 +15,9 @@ export class CrlSchedule {
   private readonly dirty = new Set<IssuerId>();
   private flushing: Promise<void> | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
+  /** The periodic check in progress, which stop() waits for. */
+  private refreshing: Promise<void> | undefined;
+  private stopped = false;
 
   constructor(
     private readonly publisher: CrlPublisher,
@@ -24,14 +27,17 @@ export class CrlSchedule {
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.refreshDue(), this.options.checkIntervalSeconds * 1000);
+    this.timer = setInterval(() => this.refreshDue(), this.options.checkIntervalSeconds * 1000);
     this.timer.unref();
-    void this.refreshDue();
+    this.refreshDue();
   }
 
   /** Marks issuers whose revocation list changed; their CRLs are republished within `coalesceMs`. */
   revoked(issuerIds: readonly IssuerId[]): void {
     for (const id of issuerIds) this.dirty.add(id);
+    // After stop() nothing is scheduled: the store is about to close. (The revocation itself is stored; the
+    // next node to check republishes.)
+    if (this.stopped) return;
     this.flushTimer ??= setTimeout(() => {
       this.flushTimer = undefined;
       void this.flush();
@@ -40,22 +46,29 @@ export class CrlSchedule {
 
   /** Publishes what is pending now (tests and shutdown call it; the timer does otherwise). */
   async flush(): Promise<void> {
-    await this.flushing;
-    const ids = [...this.dirty];
-    this.dirty.clear();
-    this.flushing = Promise.all(ids.map((id) => this.publish(id))).then(() => undefined);
-    await this.flushing;
+    // Chained behind the flush in progress (publish never rejects), so a caller (stop()) also waits for the
+    // publications a flush it raced with has taken.
+    const run = (this.flushing ?? Promise.resolve()).then(async () => {
+      const ids = [...this.dirty];
+      this.dirty.clear();
+      await Promise.all(ids.map((id) => this.publish(id)));
+    });
+    this.flushing = run;
+    await run;
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    await this.flush();
+    await Promise.all([this.flush(), this.refreshing]);
   }
 
-  private async refreshDue(): Promise<void> {
-    await Promise.all(
+  /** One check at a time: a slow store must not pile checks up. */
+  private refreshDue(): void {
+    if (this.refreshing || this.stopped) return;
+    this.refreshing = Promise.all(
       this.issuerIds().map(async (id) => {
         try {
           await this.publisher.current(id);
@@ -63,7 +76,9 @@ export class CrlSchedule {
           this.log.error({ err: error, issuerId: id }, 'CRL refresh failed');
         }
       }),
-    );
+    ).then(() => {
+      this.refreshing = undefined;
+    });
   }
 
   private async publish(id: IssuerId): Promise<void> {
