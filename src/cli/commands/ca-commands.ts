@@ -1,12 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { IssuerId } from '../../core/ids.js';
+import { importCrl } from '../../ca/ceremonies/import-crl.js';
 import { importIssuer } from '../../ca/ceremonies/import-issuer.js';
 import { requestIntermediate } from '../../ca/ceremonies/hierarchy.js';
 import { OfflineRoot, ROOT_PASSPHRASE_FILE } from '../../ca/ceremonies/offline-root.js';
 import type { KeyAlgorithmName } from '../../pki/algorithms/key-algorithm.js';
 import { parseCsr } from '../../pki/csr.js';
+import { parseCrl } from '../../pki/crl.js';
 import { parseCertificate } from '../../pki/certificate.js';
 import { PkiError } from '../../core/pki-error.js';
 import { redactKeyUri } from '../../keys/key-uri.js';
@@ -26,11 +28,6 @@ import { certificateDetails, issuerRows } from '../format.js';
 import { durationOption, issuerIdOption, keyAlgorithmOption, revocationReasonOption } from '../options.js';
 import { toSerialHex } from '../../core/ids.js';
 import type { RevocationReason } from '../../core/revocation-reason.js';
-import { parseCrl } from '../../pki/crl.js';
-import { crlRecordOf } from '../../ca/ceremonies/hierarchy.js';
-import { signatureAlgorithmOf } from '../../pki/algorithms/signature-algorithm.js';
-import { publicKeyFromSpki } from '../../pki/algorithms/key-algorithm.js';
-import { bytesEqual } from '../../pki/der.js';
 
 export function caCommand(context: () => CliContext): Command {
   const ca = new Command('ca').description('manage the CA hierarchy: offline root, online intermediates');
@@ -270,7 +267,11 @@ export function caCommand(context: () => CliContext): Command {
     .description("sign the offline root's CRL (air-gapped); publish it with ca import-crl on the server")
     .requiredOption('--offline-dir <dir>', 'the offline root folder')
     .requiredOption('--out <file>', 'where to write the CRL (DER)')
-    .option('--validity <duration>', 'until nextUpdate', durationOption, ROOT_CRL_VALIDITY_SECONDS)
+    .addOption(
+      new Option('--validity <duration>', 'until nextUpdate')
+        .argParser(durationOption)
+        .default(ROOT_CRL_VALIDITY_SECONDS, `${ROOT_CRL_VALIDITY_SECONDS / 86_400}d`),
+    )
     .option(
       '--passphrase-source <ref>',
       `root key passphrase reference (default: file:<offline-dir>/${ROOT_PASSPHRASE_FILE})`,
@@ -296,22 +297,20 @@ export function caCommand(context: () => CliContext): Command {
       const ctx = context();
       const der = await readInputFile(ctx.io.cwd, options.crl, 'CRL');
       await ctx.withStore(async (store) => {
-        const issuer = await store.issuers.get(options.issuer);
-        if (!issuer) throw new PkiError('NOT_FOUND', `no issuer '${options.issuer}'`);
-        const record = crlRecordOf(options.issuer, parseCrl(der).der);
-        const crl = parseCrl(record.der);
-        const issuerCert = parseCertificate(issuer.certificateDer);
-        const algorithm = signatureAlgorithmOf(crl.signatureAlgorithm);
-        if (
-          !bytesEqual(crl.issuerDer, issuerCert.subjectDer) ||
-          !algorithm.verify(publicKeyFromSpki(issuerCert.spkiDer), crl.tbsDer, crl.signature)
-        ) {
-          throw new PkiError('BAD_SIGNATURE', `the CRL is not signed by '${options.issuer}'`);
-        }
-        await store.crls.add(record);
+        const imported = await importCrl(options.issuer, der, {
+          issuers: store.issuers,
+          crls: store.crls,
+          audit: store.audit,
+          clock: ctx.io.clock,
+        });
+        const { record } = imported;
         ctx.out(
-          `Published CRL ${record.crlNumber} of '${options.issuer}' (next update ${record.nextUpdate.toISOString()}).`,
+          `Published CRL ${record.crlNumber} of '${options.issuer}' (${imported.entries} entries, next update ${record.nextUpdate.toISOString()}).`,
         );
+        for (const id of imported.retired)
+          ctx.out(
+            `Intermediate '${id}' is revoked by this CRL: retired, it signs nothing more once each server restarts. Revoke what it issued: certfleet cert revoke --all-issued-by ${id}`,
+          );
       });
     });
 
