@@ -47,6 +47,11 @@ export function deviceCommand(context: () => CliContext): Command {
       const secret = randomBytes(32).toString('base64url');
       const now = ctx.io.clock.now();
       await ctx.withStore(async (store) => {
+        if ((await store.devices.get(id))?.state === 'decommissioned')
+          throw new PkiError(
+            'FORBIDDEN',
+            `device ${id} is decommissioned; a refurbished device gets a new device id`,
+          );
         const token = await store.tokens.create(
           {
             id: `tok_${randomBytes(6).toString('hex')}`,

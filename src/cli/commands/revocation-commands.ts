@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { type DeviceId, type IssuerId, toDeviceId, toSerialHex } from '../../core/ids.js';
+import { PkiError } from '../../core/pki-error.js';
 import type { RevocationReason } from '../../core/revocation-reason.js';
 import { parseCrl } from '../../pki/crl.js';
+import { encodePem } from '../../pki/pem.js';
 import type { RevocationSummary, RevocationTarget } from '../../ra/revocations.js';
 import type { Runtime } from '../../server/runtime.js';
 import type { CliContext } from '../cli-context.js';
@@ -104,6 +106,9 @@ export function revokeCommand(context: () => CliContext): Command {
             ctx.out(
               `Certificate ${target.serial} was already revoked on ${isoDate(record?.revokedAt ?? null)} (${record?.revocationReason ?? 'unspecified'}); nothing changed.`,
             );
+          } else if (target.kind === 'certificate' && summary.revoked === 1) {
+            const revoked = summary.certificates[0]!;
+            ctx.out(`Revoked certificate ${revoked.serial} of '${revoked.issuerId}' (${options.reason}).`);
           } else {
             ctx.out(`Done: ${describe(summary)}.`);
           }
@@ -150,6 +155,11 @@ export function crlCommand(context: () => CliContext): Command {
     .action(async (issuerId: IssuerId) => {
       const ctx = context();
       await ctx.withRuntime(async (runtime) => {
+        if (!runtime.issuers.has(issuerId) && (await runtime.store.issuers.get(issuerId))?.role === 'root')
+          throw new PkiError(
+            'NOT_FOUND',
+            `'${issuerId}' is offline: sign its CRL with certfleet ca root-crl, then publish it with certfleet ca import-crl`,
+          );
         const record = await runtime.crlPublisher.publish(issuerId);
         ctx.out(
           `CRL ${record.crlNumber} of '${issuerId}': ${parseCrl(record.der).entries.length} entries, next update ${record.nextUpdate.toISOString()}`,
@@ -158,18 +168,17 @@ export function crlCommand(context: () => CliContext): Command {
     });
   crl
     .command('show')
-    .description("show an issuer's current CRL (with --der, write it to standard output)")
+    .description("show an issuer's current CRL (with --pem, print the CRL itself)")
     .argument('<issuer>', 'issuer id', issuerIdOption)
     .option('--pem', 'print the CRL in PEM')
     .action(async (issuerId: IssuerId, options: { pem?: boolean }) => {
       const ctx = context();
       await ctx.withStore(async (store) => {
+        if (!(await store.issuers.get(issuerId))) throw new PkiError('NOT_FOUND', `no issuer '${issuerId}'`);
         const record = await store.crls.latest(issuerId, 'full');
+        if (!record && options.pem) throw new PkiError('NOT_FOUND', `no CRL of '${issuerId}' yet`);
         if (!record) return ctx.out(`No CRL of '${issuerId}' yet.`);
-        if (options.pem) {
-          const { encodePem } = await import('../../pki/pem.js');
-          return ctx.out(encodePem('X509 CRL', record.der).trimEnd());
-        }
+        if (options.pem) return ctx.out(encodePem('X509 CRL', record.der).trimEnd());
         const parsed = parseCrl(record.der);
         ctx.out(`CRL number:  ${record.crlNumber}`);
         ctx.out(`Issuer:      ${parsed.issuerText}`);
