@@ -13,12 +13,19 @@ export interface BrokerTls {
   /** The broker's certificate, then its chain. */
   readonly certfile: string;
   readonly keyfile: string;
+  /**
+   * A PEM CRL of the client certificates' issuer: the broker then checks the client certificate (the leaf only,
+   * X509_V_FLAG_CRL_CHECK) against it. Mosquitto reads it when it starts and again on reload() (SIGHUP).
+   */
+  readonly crlfile?: string;
 }
 
 export interface MosquittoBroker {
   readonly port: number;
   /** What the broker has logged so far (it logs to stderr), for assertion messages. */
   log(): string;
+  /** Sends SIGHUP: mosquitto reloads what its manual marks "Reloaded on reload signal". */
+  reload(): void;
   /** Terminates the broker and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -49,6 +56,7 @@ export async function startMosquitto(dir: string, tls: BrokerTls): Promise<Mosqu
       `cafile ${tls.cafile}`,
       `certfile ${tls.certfile}`,
       `keyfile ${tls.keyfile}`,
+      ...(tls.crlfile === undefined ? [] : [`crlfile ${tls.crlfile}`]),
       'require_certificate true',
       'use_identity_as_username true',
       'tls_version tlsv1.2',
@@ -74,7 +82,12 @@ export async function startMosquitto(dir: string, tls: BrokerTls): Promise<Mosqu
     );
     void exited.then(() => reject(new Error(`mosquitto exited at start:\n${output}`)));
   });
-  const broker: MosquittoBroker = { port, log: () => output, stop: () => stop(child, exited) };
+  const broker: MosquittoBroker = {
+    port,
+    log: () => output,
+    reload: () => child.kill('SIGHUP'),
+    stop: () => stop(child, exited),
+  };
   try {
     await Promise.race([waitForListener(port, 10_000), failedToStart]);
   } catch (error) {
