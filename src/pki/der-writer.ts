@@ -1,5 +1,5 @@
 /**
- * A minimal DER writer for the issuance hot path only: the schema encoder costs more than the signature it
+ * A minimal DER writer for the hot paths only (issuance, OCSP answers): the schema encoder costs more than the signature it
  * precedes (see ../shared/reference/PERFORMANCE.md). Everything written here is tested byte-for-byte against
  * the @peculiar/asn1-schema encoding of the same value (der-writer.test.ts, tbs-template.test.ts).
  */
@@ -9,6 +9,7 @@ export const TAG = {
   bitString: 0x03,
   octetString: 0x04,
   objectIdentifier: 0x06,
+  enumerated: 0x0a,
   utcTime: 0x17,
   generalizedTime: 0x18,
   sequence: 0x30,
@@ -84,6 +85,19 @@ export function derTime(date: Date): Uint8Array {
     'Z';
   if (year < 2050) return tlv(TAG.utcTime, Buffer.from(pad2(year % 100) + rest, 'latin1'));
   return tlv(TAG.generalizedTime, Buffer.from(String(year).padStart(4, '0') + rest, 'latin1'));
+}
+
+/** GeneralizedTime in Zulu with whole seconds, whatever the year (OCSP's times, RFC 6960 §4.2.1). */
+export function derGeneralizedTime(date: Date): Uint8Array {
+  const text =
+    String(date.getUTCFullYear()).padStart(4, '0') +
+    pad2(date.getUTCMonth() + 1) +
+    pad2(date.getUTCDate()) +
+    pad2(date.getUTCHours()) +
+    pad2(date.getUTCMinutes()) +
+    pad2(date.getUTCSeconds()) +
+    'Z';
+  return tlv(TAG.generalizedTime, Buffer.from(text, 'latin1'));
 }
 
 /** Encoded size of a TLV whose value is `length` bytes long. */

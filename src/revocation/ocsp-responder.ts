@@ -11,8 +11,7 @@ import {
   encodeOcspError,
   type OcspCertStatus,
 } from '../pki/ocsp/ocsp-response.js';
-import type { CertificateReader } from '../store/certificate-reader.js';
-import type { CertificateRecord } from '../store/records.js';
+import type { CertificateReader, CertificateStatusRecord } from '../store/certificate-reader.js';
 import type { OcspResponderKeys } from './ocsp-responder-keys.js';
 
 export interface OcspPolicy {
@@ -37,9 +36,11 @@ export interface OcspAnswer {
 interface CachedAnswer {
   readonly answer: OcspAnswer;
   readonly expiresMs: number;
+  /** The issuer whose certificates it is about, so that a revocation by that issuer drops it. */
+  readonly issuerId: IssuerId;
 }
 
-/** Answers cached at most; the oldest go first. */
+/** Answers cached at most (about 1 KiB each); the oldest go first. */
 const MAX_CACHED = 100_000;
 
 /**
@@ -47,16 +48,18 @@ const MAX_CACHED = 100_000;
  * reads certificate status from the store and signs with the node's delegated responder key. Requests that carry a
  * nonce (RFC 9654) are answered fresh; the others (the RFC 9919 profile: relying parties that cache) are answered
  * from a short-lived cache of signed answers, which a revocation on this node clears at once and which other
- * nodes let expire within `cacheSeconds`. Errors are OCSP error statuses, never exceptions.
+ * nodes let expire within `cacheSeconds`. Bad requests and an unavailable key are OCSP error statuses; anything else throws (the HTTP edge answers internalError).
  */
 export class OcspResponder {
   private readonly cache = new Map<string, CachedAnswer>();
+  /** Revocations seen by this node; an answer signed across one is not cached (it may predate it). */
+  private revocations = 0;
 
   constructor(
     private readonly deps: {
       /** The online issuers the responder answers for. */
       issuers: () => ReadonlyMap<IssuerId, { readonly certificate: ParsedCertificate }>;
-      certificates: Pick<CertificateReader, 'get'>;
+      certificates: Pick<CertificateReader, 'status'>;
       keys: OcspResponderKeys;
       clock: Clock;
       policy: OcspPolicy;
@@ -65,8 +68,9 @@ export class OcspResponder {
 
   /** Forgets cached answers about the issuers' certificates (called when they revoke). */
   revoked(issuerIds: readonly IssuerId[]): void {
-    const prefixes = issuerIds.map((id) => `${id}|`);
-    for (const key of this.cache.keys()) if (prefixes.some((p) => key.startsWith(p))) this.cache.delete(key);
+    this.revocations++;
+    const revoking = new Set(issuerIds);
+    for (const [key, cached] of this.cache) if (revoking.has(cached.issuerId)) this.cache.delete(key);
   }
 
   /**
@@ -74,6 +78,16 @@ export class OcspResponder {
    * another issuer are then unauthorized.
    */
   async respond(requestDer: Uint8Array, scope?: IssuerId): Promise<OcspAnswer> {
+    const now = this.deps.clock.now();
+    // Cached answers are found by the request's bytes, before it is even parsed: identical bytes without a
+    // nonce ask the same question, and the cache holds answers to nonce-less requests only.
+    // A URL naming another issuer than the answer's gets "unauthorized" from the full path below.
+    const cacheKey = this.deps.policy.cacheSeconds > 0 ? bytesToHex(requestDer) : undefined;
+    if (cacheKey !== undefined) {
+      const hit = this.cache.get(cacheKey);
+      if (hit && hit.expiresMs > now.getTime() && (scope === undefined || scope === hit.issuerId))
+        return { ...hit.answer, cached: true };
+    }
     let request;
     try {
       request = parseOcspRequest(requestDer);
@@ -88,19 +102,16 @@ export class OcspResponder {
     const issuerId = this.issuerOf(certIds, scope);
     // RFC 6960 §2.3 / RFC 9919: a responder that is not authoritative for the CA answers "unauthorized".
     if (issuerId === undefined) return { der: encodeOcspError('unauthorized'), cached: false };
-
-    const cacheKey =
-      request.nonce === undefined && this.deps.policy.cacheSeconds > 0
-        ? `${issuerId}|${certIds.map((c) => bytesToHex(c.raw)).join('|')}`
-        : undefined;
-    const now = this.deps.clock.now();
-    if (cacheKey !== undefined) {
-      const hit = this.cache.get(cacheKey);
-      if (hit && hit.expiresMs > now.getTime()) return { ...hit.answer, cached: true };
-    }
     try {
-      const answer = await this.sign(issuerId, certIds, request.nonce, now);
-      if (cacheKey !== undefined) this.remember(cacheKey, answer, now);
+      const revocations = this.revocations;
+      const { answer, definite } = await this.sign(issuerId, certIds, request.nonce, now);
+      if (
+        cacheKey !== undefined &&
+        request.nonce === undefined &&
+        definite &&
+        revocations === this.revocations
+      )
+        this.remember(cacheKey, issuerId, answer, now);
       return answer;
     } catch (error) {
       if (isPkiError(error, 'UNAVAILABLE')) return { der: encodeOcspError('tryLater'), cached: false };
@@ -124,11 +135,11 @@ export class OcspResponder {
     certIds: readonly ParsedCertId[],
     nonce: Uint8Array | undefined,
     now: Date,
-  ): Promise<OcspAnswer> {
+  ): Promise<{ answer: OcspAnswer; definite: boolean }> {
     const producedAt = wholeSeconds(now);
     const nextUpdate = new Date(producedAt.getTime() + this.deps.policy.validitySeconds * 1000);
     const statuses = await Promise.all(
-      certIds.map((certId) => this.deps.certificates.get(issuerId, certId.serial).then(statusOf)),
+      certIds.map((certId) => this.deps.certificates.status(issuerId, certId.serial).then(statusOf)),
     );
     const credential = await this.deps.keys.forIssuer(issuerId);
     const tbs = encodeBasicResponseTbs({
@@ -146,16 +157,19 @@ export class OcspResponder {
     const der = assembleOcspResponse(tbs, credential.signatureAlgorithm, signature, [
       credential.certificate.der,
     ]);
-    return { der, producedAt, nextUpdate, cached: false };
+    // "unknown" is not cached: a serial being issued right now becomes known in a moment, and random serials
+    // asked by anyone would otherwise push the fleet's hot set out of the cache.
+    const definite = statuses.every((s) => s.status !== 'unknown');
+    return { answer: { der, producedAt, nextUpdate, cached: false }, definite };
   }
 
-  private remember(key: string, answer: OcspAnswer, now: Date): void {
+  private remember(key: string, issuerId: IssuerId, answer: OcspAnswer, now: Date): void {
     const expiresMs = Math.min(
       now.getTime() + this.deps.policy.cacheSeconds * 1000,
       answer.nextUpdate?.getTime() ?? 0,
     );
     if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(key, { answer, expiresMs });
+    this.cache.set(key, { answer, expiresMs, issuerId });
   }
 }
 
@@ -163,7 +177,7 @@ export class OcspResponder {
  * What the ledger says of a certificate: issued → good, revoked → revoked with time and reason; unknown serials,
  * and prepared ones never signed (nothing was handed out), → unknown.
  */
-function statusOf(record: CertificateRecord | undefined): OcspCertStatus {
+function statusOf(record: CertificateStatusRecord | undefined): OcspCertStatus {
   if (!record) return { status: 'unknown' };
   switch (record.status) {
     case 'issued':

@@ -24,8 +24,13 @@ export interface RevokedCertificate {
   readonly invalidityDate: Date | null;
 }
 
+/** What an OCSP answer needs of a certificate: its status, and when and why it was revoked. */
+export type CertificateStatusRecord = Pick<CertificateRecord, 'status' | 'revokedAt' | 'revocationReason'>;
+
 export interface CertificateReader {
   get(issuerId: IssuerId, serial: SerialHex): Promise<CertificateRecord | undefined>;
+  /** {@link get} narrowed to the status columns: the OCSP responder's lookup, which skips the DER. */
+  status(issuerId: IssuerId, serial: SerialHex): Promise<CertificateStatusRecord | undefined>;
   /** The same serial may exist under several issuers; all are returned. */
   findBySerial(serial: SerialHex): Promise<readonly CertificateRecord[]>;
   list(query: CertificateQuery): Promise<readonly CertificateRecord[]>;

@@ -1,11 +1,16 @@
 import { sql } from 'kysely';
 import type { ExpressionBuilder, ExpressionWrapper, Kysely, NotNull, SqlBool } from 'kysely';
 import type { IssuerId, SerialHex } from '../core/ids.js';
-import type { CertificateQuery, CertificateReader, RevokedCertificate } from './certificate-reader.js';
+import type {
+  CertificateQuery,
+  CertificateReader,
+  CertificateStatusRecord,
+  RevokedCertificate,
+} from './certificate-reader.js';
 import { toCertificateRecord } from './certificate-row.js';
 import { fromEpochMsOrNull, toEpochMs } from './epoch-ms.js';
 import { pageLimit, pageOffset } from './page-limit.js';
-import type { CertificateRecord, RevocationReason } from './records.js';
+import type { CertificateRecord, CertificateStatus, RevocationReason } from './records.js';
 import type { Database } from './schema.js';
 
 type CertificateFilter = Omit<CertificateQuery, 'limit' | 'offset'>;
@@ -21,6 +26,22 @@ export class SqlCertificateReader implements CertificateReader {
       .where('serial', '=', serial)
       .executeTakeFirst();
     return row === undefined ? undefined : toCertificateRecord(row);
+  }
+
+  async status(issuerId: IssuerId, serial: SerialHex): Promise<CertificateStatusRecord | undefined> {
+    const row = await this.db
+      .selectFrom('certificates')
+      .select(['status', 'revoked_at', 'revocation_reason'])
+      .where('issuer_id', '=', issuerId)
+      .where('serial', '=', serial)
+      .executeTakeFirst();
+    return row === undefined
+      ? undefined
+      : {
+          status: row.status as CertificateStatus,
+          revokedAt: fromEpochMsOrNull(row.revoked_at),
+          revocationReason: row.revocation_reason as RevocationReason | null,
+        };
   }
 
   async findBySerial(serial: SerialHex): Promise<readonly CertificateRecord[]> {

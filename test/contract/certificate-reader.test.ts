@@ -64,6 +64,17 @@ for (const engine of storeEngines) {
         first.notAfter.getTime(),
       );
       assert.equal(await store.certificates.get(issuerId, '7e7e' as SerialHex), undefined);
+      assert.deepEqual(await store.certificates.status(issuerId, first.serial), {
+        status: 'prepared',
+        revokedAt: null,
+        revocationReason: null,
+      });
+      assert.deepEqual(await store.certificates.status(issuerId, '20' as SerialHex), {
+        status: 'issued',
+        revokedAt: null,
+        revocationReason: null,
+      });
+      assert.equal(await store.certificates.status(issuerId, '7e7e' as SerialHex), undefined);
       assert.equal(await store.certificates.get('no-such-issuer' as IssuerId, first.serial), undefined);
       assert.deepEqual(await store.certificates.findBySerial('7e7e' as SerialHex), []);
     });

@@ -74,6 +74,11 @@ for (const engine of storeEngines) {
         revocationReason: 'keyCompromise',
         invalidityDate,
       });
+      assert.deepEqual(await store.certificates.status(entry.issuerId, entry.serial), {
+        status: 'revoked',
+        revokedAt: at(5),
+        revocationReason: 'keyCompromise',
+      });
       const [record, ...others] = await store.audit.list({ afterSeq: seq });
       assert.equal(others.length, 0);
       assert.deepEqual(

@@ -74,12 +74,31 @@ export function certIdFor(issuer: ParsedCertificate, serial: SerialHex, hash: Ce
   };
 }
 
+/** Each issuer's name and key hashes, computed once per hash: a responder compares them on every request. */
+interface IssuerHashes {
+  readonly name: Uint8Array;
+  readonly key: Uint8Array;
+}
+const issuerHashes = new WeakMap<ParsedCertificate, Map<CertIdHash, IssuerHashes>>();
+
+function hashesOf(issuer: ParsedCertificate, hash: CertIdHash): IssuerHashes {
+  let byHash = issuerHashes.get(issuer);
+  if (byHash === undefined) {
+    byHash = new Map<CertIdHash, IssuerHashes>();
+    issuerHashes.set(issuer, byHash);
+  }
+  let hashes = byHash.get(hash);
+  if (hashes === undefined) {
+    hashes = { name: digest(hash, issuer.subjectDer), key: digest(hash, spkiKeyBits(issuer.spkiDer)) };
+    byHash.set(hash, hashes);
+  }
+  return hashes;
+}
+
 /** Whether the CertID's name and key hashes are those of `issuer` (the serial is the caller's to look up). */
 export function certIdNamesIssuer(certId: ParsedCertId, issuer: ParsedCertificate): boolean {
-  return (
-    bytesEqual(certId.issuerNameHash, digest(certId.hashAlgorithm, issuer.subjectDer)) &&
-    bytesEqual(certId.issuerKeyHash, digest(certId.hashAlgorithm, spkiKeyBits(issuer.spkiDer)))
-  );
+  const { name, key } = hashesOf(issuer, certId.hashAlgorithm);
+  return bytesEqual(certId.issuerNameHash, name) && bytesEqual(certId.issuerKeyHash, key);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { CertID, OCSPRequest as PackageOCSPRequest, Signature } from '@peculiar/asn1-ocsp';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier, Extension, GeneralName } from '@peculiar/asn1-x509';
@@ -12,7 +13,8 @@ import { TAG, tlv } from '../der-writer.js';
 import { OID } from '../oids.js';
 import { certIdFor } from './cert-id.js';
 import { nonceExtension } from './ocsp-nonce.js';
-import { buildOcspRequest, parseOcspRequest } from './ocsp-request.js';
+import { buildOcspRequest, parseOcspRequest, parseOcspRequestWithSchema } from './ocsp-request.js';
+import { readCanonicalOcspRequest } from './ocsp-request-fast.js';
 
 const { intermediate, leaf } = makeTestHierarchy();
 const sha256Id = certIdFor(intermediate.cert, leaf.cert.serial, 'sha256');
@@ -224,5 +226,98 @@ describe('parseOcspRequest', () => {
       buildOcspRequest([sha256Id, sha1Id], { nonce: nonce16 }),
       parseOcspRequest,
     );
+  });
+});
+
+describe('the canonical-shape fast path', () => {
+  const otherIssuer = certIdFor(leaf.cert, intermediate.cert.serial, 'sha256');
+
+  test('reads what OpenSSL and RFC 9919 clients send, exactly as the schema parser does', () => {
+    const shapes = [
+      buildOcspRequest([sha256Id]),
+      buildOcspRequest([sha1Id], { nonce: nonce16 }),
+      buildOcspRequest([sha256Id, sha1Id, otherIssuer], { nonce: new Uint8Array(1).fill(9) }),
+      buildOcspRequest([sha256Id], { nonce: new Uint8Array(128).fill(1) }),
+      // NULL parameters absent, a 20-octet serial with its sign octet, a one-octet serial.
+      requestAround(
+        encodeDer(
+          new CertID({
+            hashAlgorithm: new AlgorithmIdentifier({ algorithm: OID.sha256 }),
+            issuerNameHash: new OctetString(sha256Id.issuerNameHash),
+            issuerKeyHash: new OctetString(sha256Id.issuerKeyHash),
+            serialNumber: toArrayBuffer(Uint8Array.of(0x01, 0x02)),
+          }),
+        ),
+      ),
+      requestAround(rawCertId({ serialContent: Uint8Array.of(0x00, ...new Uint8Array(20).fill(0xff)) })),
+      requestAround(rawCertId({ serialContent: Uint8Array.of(0x7f) })),
+    ];
+    for (const [i, der] of shapes.entries()) {
+      const fast = readCanonicalOcspRequest(der);
+      assert.ok(fast, `shape ${i} takes the fast path`);
+      assert.deepEqual(fast, parseOcspRequestWithSchema(der), `shape ${i}`);
+    }
+  });
+
+  test('leaves every other shape, and every error, to the schema parser', () => {
+    const signature = new Signature({
+      signatureAlgorithm: new AlgorithmIdentifier({ algorithm: OID.ecdsaWithSHA256 }),
+      signature: toArrayBuffer(new Uint8Array(8)),
+    });
+    const reqCert = AsnConvert.parse(sha256Id.raw, CertID);
+    const other = new Extension({ extnID: '1.3.6.1.5.5.7.48.1.8', extnValue: new OctetString(2) });
+    const declined = {
+      signed: requestWith({ requestList: [new Request({ reqCert })] }, signature),
+      requestorName: requestWith({
+        requestorName: new GeneralName({ dNSName: 'client.example' }),
+        requestList: [new Request({ reqCert })],
+      }),
+      otherExtension: requestWith({ requestList: [new Request({ reqCert })], requestExtensions: [other] }),
+      criticalNonce: requestWith({
+        requestList: [new Request({ reqCert })],
+        requestExtensions: [Object.assign(nonceExtension(nonce16), { critical: true })],
+      }),
+      singleExtensions: requestWith({
+        requestList: [new Request({ reqCert, singleRequestExtensions: [other] })],
+      }),
+      unsupportedHash: requestAround(rawCertId({ algorithm: '2.16.840.1.101.3.4.2.2' })),
+      negativeSerial: requestAround(rawCertId({ serialContent: Uint8Array.of(0x80) })),
+      nonMinimalSerial: requestAround(rawCertId({ serialContent: Uint8Array.of(0x00, 0x01) })),
+      longFormLength: requestAround(Uint8Array.of(0x30, 0x81, ...rawCertId({}).subarray(1))),
+      emptyNonce: buildOcspRequest([sha256Id], { nonce: new Uint8Array(0) }),
+      oversizedNonce: buildOcspRequest([sha256Id], { nonce: new Uint8Array(129) }),
+      noRequests: tlv(TAG.sequence, tlv(TAG.sequence, tlv(TAG.sequence))),
+      trailingBytes: Uint8Array.of(...buildOcspRequest([sha256Id]), 0),
+    };
+    for (const [name, der] of Object.entries(declined)) {
+      assert.equal(readCanonicalOcspRequest(der), undefined, name);
+    }
+    assert.equal(parseOcspRequest(declined.signed).signed, true);
+    assert.deepEqual(parseOcspRequest(declined.singleExtensions).requests[0]?.certId, sha256Id);
+    expectPkiError(
+      () => parseOcspRequest(declined.unsupportedHash),
+      'UNSUPPORTED_ALGORITHM',
+      'ocsp.hash-algorithm',
+    );
+    expectPkiError(() => parseOcspRequest(declined.oversizedNonce), 'MALFORMED_INPUT', 'ocsp.nonce');
+  });
+
+  test('on mutated and random input, whatever it reads the schema parser reads the same', () => {
+    const valid = buildOcspRequest([sha256Id, sha1Id], { nonce: nonce16 });
+    const mutated = fc
+      .tuple(fc.nat(valid.length - 1), fc.integer({ min: 1, max: 255 }))
+      .map(([i, x]) => valid.map((byte, j) => (j === i ? byte ^ x : byte)));
+    let fastReads = 0;
+    fc.assert(
+      fc.property(fc.oneof(mutated, fc.uint8Array({ maxLength: 300 })), (der) => {
+        const fast = readCanonicalOcspRequest(der);
+        if (fast === undefined) return;
+        fastReads++;
+        assert.deepEqual(fast, parseOcspRequestWithSchema(der));
+      }),
+      { numRuns: 5000 },
+    );
+    // Mutations inside hashes, serial and nonce keep the shape: the comparison above did happen.
+    assert.ok(fastReads > 500, `only ${fastReads} inputs took the fast path`);
   });
 });

@@ -14,25 +14,25 @@ import {
   readCertId,
 } from './cert-id.js';
 import { nonceExtension, readNonce } from './ocsp-nonce.js';
+import { readCanonicalOcspRequest } from './ocsp-request-fast.js';
+import type { ParsedOcspRequest } from './parsed-ocsp-request.js';
 
-/** An OCSP request as a responder needs it (RFC 6960 §4.1.1). */
-export interface ParsedOcspRequest {
-  readonly requests: ReadonlyArray<{ readonly certId: ParsedCertId }>;
-  /** The RFC 9654 nonce (1..128 octets) to echo, when the request carries one. */
-  readonly nonce?: Uint8Array;
-  /** Whether optionalSignature is present. certfleet does not require signed requests and never checks one. */
-  readonly signed: boolean;
-  readonly der: Uint8Array;
-}
+export type { ParsedOcspRequest } from './parsed-ocsp-request.js';
 
 /**
  * Reads an OCSPRequest (RFC 6960 §4.1.1). Anything that is not one well-formed request naming at least one
  * certificate is MALFORMED_INPUT; a CertID hashed with anything but SHA-1 or SHA-256 is UNSUPPORTED_ALGORITHM
  * (rule `ocsp.hash-algorithm`). requestorName, singleRequestExtensions and extensions other than the nonce are
  * ignored (RFC 9919 §2.1.2 has unsigned requests with a requestorName handled as if it were absent), and so
- * is a signature: it is reported as `signed` and not verified.
+ * is a signature: it is reported as `signed` and not verified. The common shape is read by hand
+ * (ocsp-request-fast.ts); everything else, errors included, by the schema decoder.
  */
 export function parseOcspRequest(der: Uint8Array): ParsedOcspRequest {
+  return readCanonicalOcspRequest(der) ?? parseOcspRequestWithSchema(der);
+}
+
+/** {@link parseOcspRequest} through the schema decoder alone: every shape, every error. */
+export function parseOcspRequestWithSchema(der: Uint8Array): ParsedOcspRequest {
   const what = 'OCSP request';
   const { value: request, tree } = decodeDerWithTree(der, OCSPRequest, what);
   const tbs = request.tbsRequest;

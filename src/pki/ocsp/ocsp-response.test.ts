@@ -2,16 +2,23 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BasicOCSPResponse,
+  CertID,
+  CertStatus,
+  KeyHash,
   OCSPResponse,
   OCSPResponseStatus,
+  ResponderID,
   ResponseBytes,
   ResponseData,
+  RevokedInfo,
+  SingleResponse,
 } from '@peculiar/asn1-ocsp';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier, Certificate } from '@peculiar/asn1-x509';
+import { AlgorithmIdentifier, Certificate, CRLReason } from '@peculiar/asn1-x509';
 import { assertParserOnlyRaisesPkiErrors } from '../../../test/helpers/fuzz.js';
 import { makeTestCertificate, makeTestHierarchy } from '../../../test/helpers/pki-fixtures.js';
 import type { SerialHex } from '../../core/ids.js';
+import { REVOCATION_REASON_CODES } from '../../core/revocation-reason.js';
 import { PkiError } from '../../core/pki-error.js';
 import { publicKeyFromSpki } from '../algorithms/key-algorithm.js';
 import { defaultSignatureAlgorithm, type SignatureAlgorithm } from '../algorithms/signature-algorithm.js';
@@ -30,6 +37,7 @@ import {
   parseOcspResponse,
   verifyOcspResponseSignature,
 } from './ocsp-response.js';
+import { nonceExtension } from './ocsp-nonce.js';
 import { ocspNoCheckExtension } from './ocsp-signing.js';
 
 const { intermediate, leaf } = makeTestHierarchy();
@@ -87,6 +95,36 @@ function assembleWithSchemas(
       }),
     }),
   );
+}
+
+/** The reference encoding of ResponseData, wholly through the @peculiar/asn1-ocsp schemas. */
+function responseDataWithSchemas(fields: BasicResponseFields): Uint8Array {
+  const seconds = (date: Date) => new Date(Math.floor(date.getTime() / 1000) * 1000);
+  const data = new ResponseData({
+    responderID: new ResponderID({ byKey: new KeyHash(ocspResponderKeyHash(fields.responderSpki)) }),
+    producedAt: seconds(fields.producedAt),
+    responses: fields.responses.map((single) => {
+      const status = single.certStatus;
+      let certStatus: CertStatus;
+      if (status.status === 'revoked') {
+        const info = new RevokedInfo({ revocationTime: seconds(status.revokedAt) });
+        if (status.reason !== 'unspecified')
+          info.revocationReason = new CRLReason(REVOCATION_REASON_CODES[status.reason]);
+        certStatus = new CertStatus({ revoked: info });
+      } else {
+        certStatus = new CertStatus(status.status === 'good' ? { good: null } : { unknown: null });
+      }
+      const response = new SingleResponse({
+        certID: AsnConvert.parse(single.certId.raw, CertID),
+        certStatus,
+        thisUpdate: seconds(single.thisUpdate),
+      });
+      if (single.nextUpdate !== undefined) response.nextUpdate = seconds(single.nextUpdate);
+      return response;
+    }),
+  });
+  if (fields.nonce !== undefined) data.responseExtensions = [nonceExtension(fields.nonce)];
+  return encodeDer(data);
 }
 
 describe('encodeOcspError', () => {
@@ -190,6 +228,30 @@ describe('basic responses', () => {
     // responseExtensions [1]: the nonce's extnValue is the DER of the Nonce OCTET STRING (RFC 9654 §2.1).
     const nonceHex = Buffer.from(nonce).toString('hex');
     assert.ok(hex.endsWith(`a1233021301f06092b060105050730010204120410${nonceHex}`));
+  });
+
+  test('encodeBasicResponseTbs matches the schema encoding byte for byte', () => {
+    const reasons = Object.keys(REVOCATION_REASON_CODES) as Array<keyof typeof REVOCATION_REASON_CODES>;
+    const variants: BasicResponseFields[] = [
+      fields,
+      { ...fields, nonce: undefined },
+      { ...fields, nonce: new Uint8Array(128).fill(0xee) },
+      { ...fields, producedAt: new Date('2051-01-02T03:04:05.999Z') },
+      {
+        ...fields,
+        responses: reasons.map((reason, i) => ({
+          certId: fields.responses[i % fields.responses.length]!.certId,
+          certStatus: { status: 'revoked', revokedAt: new Date(Date.UTC(1999 + i * 7, i, i + 1)), reason },
+          thisUpdate: new Date(Date.UTC(2049, 11, 31, 23, 59, 59, 999)),
+          ...(i % 2 === 0 ? { nextUpdate: new Date(Date.UTC(2050 + i, 0, 1)) } : {}),
+        })),
+      },
+      // Enough responses that every length reaches the long forms.
+      { ...fields, responses: Array.from({ length: 40 }, (_, i) => fields.responses[i % 4]!) },
+    ];
+    for (const [i, variant] of variants.entries()) {
+      assert.deepEqual(encodeBasicResponseTbs(variant), responseDataWithSchemas(variant), `variant ${i}`);
+    }
   });
 
   test('assembleOcspResponse matches the schema encoding byte for byte, with and without certs', () => {
