@@ -8,13 +8,15 @@ import { mapStoreError } from './store-errors.js';
 /**
  * Kysely over one better-sqlite3 connection. Its driver hands the connection to one user at a time, which
  * the ledger and the audit chain rely on (sqlite-exclusive.ts). Their writes are synchronous transactions;
- * the other roles write single statements, each atomic on its own. Each SQL text is prepared once.
+ * the other roles write single statements, each atomic on its own. Each SQL text is prepared once (not in
+ * the writer thread, whose hot paths have their own prepared statements).
  */
-export function createSqliteKysely(sqlite: BetterSqlite3.Database): Kysely<Database> {
+export function createSqliteKysely(
+  sqlite: BetterSqlite3.Database,
+  options: { readonly cacheStatements?: boolean } = {},
+): Kysely<Database> {
+  const database = options.cacheStatements === false ? sqlite : cachingStatements(sqlite);
   return new Kysely<Database>({
-    dialect: new ErrorMappingDialect(
-      new SqliteDialect({ database: cachingStatements(sqlite) }),
-      mapStoreError,
-    ),
+    dialect: new ErrorMappingDialect(new SqliteDialect({ database }), mapStoreError),
   });
 }

@@ -22,7 +22,8 @@ const port = parentPort;
 if (!port) throw new Error('sqlite-writer-worker runs as a worker thread only');
 const { path } = workerData as { path: string };
 const sqlite = openSqliteDatabase(path);
-const db = createSqliteKysely(sqlite);
+// Its hot paths run prepared SqliteStatements already; its few Kysely queries are not worth caching.
+const db = createSqliteKysely(sqlite, { cacheStatements: false });
 const auditChain = new SqliteAuditChain(sqlite, db);
 const ledger = new SqliteCertificateLedger(sqlite, db, auditChain);
 const recorder = new SqliteEnrollmentRecorder(sqlite, db);
