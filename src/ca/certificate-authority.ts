@@ -5,8 +5,8 @@ import { PkiError } from '../core/pki-error.js';
 import { assembleCertificate } from '../pki/certificate-builder.js';
 import { formatAltName } from '../pki/general-names.js';
 import { formatName } from '../pki/name.js';
-import { builtinProfile } from '../pki/profiles/builtin-profiles.js';
 import { checkProfile } from '../pki/profiles/check-profile.js';
+import { ProfileSet } from '../pki/profiles/profile-set.js';
 import { randomSerial, serialToHex } from '../pki/serial.js';
 import type { CertificateLedger } from '../store/certificate-ledger.js';
 import type { AuditEvent, PreparedCertificate, SignedCertificate } from '../store/records.js';
@@ -18,6 +18,8 @@ import { validityWindow } from './validity-window.js';
 export interface CertificateAuthorityOptions {
   /** How far notBefore is set back to tolerate device clock skew; 300 s by default. */
   readonly backdateSeconds?: number;
+  /** The deployment's profiles (configured lifetimes); the built-in ones by default. */
+  readonly profiles?: ProfileSet;
 }
 
 /** Serial collisions are astronomically rare at 126 random bits; more than this many in a row is a bug. */
@@ -31,6 +33,7 @@ const MAX_SERIAL_ATTEMPTS = 3;
 export class CertificateAuthority {
   private readonly templates = new TemplateCache();
   private readonly backdateSeconds: number;
+  private readonly profiles: ProfileSet;
 
   constructor(
     private readonly issuers: ReadonlyMap<IssuerId, OnlineIssuer>,
@@ -39,6 +42,7 @@ export class CertificateAuthority {
     options: CertificateAuthorityOptions = {},
   ) {
     this.backdateSeconds = options.backdateSeconds ?? 300;
+    this.profiles = options.profiles ?? ProfileSet.builtin();
   }
 
   issuer(id: IssuerId): OnlineIssuer {
@@ -49,7 +53,7 @@ export class CertificateAuthority {
 
   async issue(order: IssueOrder): Promise<IssuedCertificate> {
     const issuer = this.issuer(order.issuerId);
-    const profile = builtinProfile(order.profile);
+    const profile = this.profiles.profile(order.profile);
     if (profile.issuedBy !== 'intermediate') {
       throw new PkiError(
         'POLICY_VIOLATION',

@@ -54,6 +54,16 @@ export class IdevidProvisioner implements Provisioner<'idevid'> {
     const device = await this.deps.devices.get(deviceId);
     if (device?.state === 'decommissioned')
       throw new PkiError('FORBIDDEN', `device ${deviceId} is decommissioned`);
-    return { requester: `idevid:${deviceId}`, profiles: ['ldevid'], deviceId };
+    return {
+      requester: `idevid:${deviceId}`,
+      profiles: ['ldevid'],
+      deviceId,
+      presented: {
+        profile: 'idevid',
+        issuerId: ours?.record.id ?? null,
+        serial: leaf.serial,
+        notAfter: leaf.notAfter,
+      },
+    };
   }
 }

@@ -36,6 +36,12 @@ export class LdevidProvisioner implements Provisioner<'ldevid'> {
       requester: `ldevid:${deviceId}`,
       profiles: ['ldevid'],
       deviceId,
+      presented: {
+        profile: 'ldevid',
+        issuerId: issuer.record.id,
+        serial: record.serial,
+        notAfter: record.notAfter,
+      },
       renewing: {
         issuerId: issuer.record.id,
         serial: record.serial,

@@ -1,6 +1,7 @@
 import type { DeviceId, IssuerId, SerialHex } from '../core/ids.js';
 import type { AltName } from '../pki/general-names.js';
 import type { ProfileName } from '../pki/profiles/certificate-profile.js';
+import type { PresentedCertificate } from '../store/records.js';
 
 /**
  * The credential a requester presented. Each front end authenticates its own transport (mTLS, HTTP
@@ -47,6 +48,8 @@ export interface Authorization {
   readonly renewing?: RenewedCertificate;
   /** A single-use token: consumed when the certificate is issued. */
   readonly tokenSecretSha256?: string;
+  /** The device certificate the requester authenticated with (IDevID or LDevID), for the device's record. */
+  readonly presented?: PresentedCertificate;
 }
 
 /** Authenticates one kind of credential and returns its constraints; it never signs. */

@@ -5,13 +5,14 @@ import type { IssueOrder, IssuedCertificate } from '../ca/issue-order.js';
 import { generateKeyPair, privateKeyToPkcs8 } from '../pki/algorithms/key-algorithm.js';
 import { parseCsr } from '../pki/csr.js';
 import { encodeName, parseDistinguishedName } from '../pki/name.js';
-import { profileByName } from '../pki/profiles/builtin-profiles.js';
 import type { CertificateProfile, ProfileName } from '../pki/profiles/certificate-profile.js';
 import { checkProfile } from '../pki/profiles/check-profile.js';
+import { ProfileSet, renewalPoint } from '../pki/profiles/profile-set.js';
 import type { EnrollmentOutcome } from '../store/enrollment-recorder.js';
 import type { EnrollmentRecorder } from '../store/enrollment-recorder.js';
 import type { DeviceRegistry } from '../store/device-registry.js';
 import type { EnrollmentTokens } from '../store/enrollment-tokens.js';
+import type { PresentedCertificate } from '../store/records.js';
 import { bindIdentity } from './identity-binding.js';
 import type { ManualApproval } from './manual-approval.js';
 import type { Authorization, Credential, CredentialKind, Provisioner } from './provisioner.js';
@@ -59,6 +60,8 @@ export interface RegistrationAuthorityOptions {
   readonly deviceUriPrefix: string;
   /** Whether a renewal may keep the current key. */
   readonly allowKeyReuse?: boolean;
+  /** The deployment's profiles (configured lifetimes); the built-in ones by default. */
+  readonly profiles?: ProfileSet;
 }
 
 export interface RegistrationAuthorityDependencies {
@@ -78,6 +81,8 @@ interface Attempt {
   deviceId: DeviceId | null;
   profile: ProfileName | null;
   issuerId: IssuerId | null;
+  /** The device certificate the requester authenticated with, once the provisioner has accepted it. */
+  presented: PresentedCertificate | null;
 }
 
 /**
@@ -88,12 +93,14 @@ interface Attempt {
  */
 export class RegistrationAuthority {
   private readonly provisioners: ReadonlyMap<CredentialKind, Provisioner>;
+  private readonly profiles: ProfileSet;
 
   constructor(
     private readonly deps: RegistrationAuthorityDependencies,
     private readonly options: RegistrationAuthorityOptions,
   ) {
     this.provisioners = new Map(deps.provisioners.map((p) => [p.kind, p]));
+    this.profiles = options.profiles ?? ProfileSet.builtin();
   }
 
   /** A decommissioned device (RMA, theft) stays so: a refurbished one gets a new device id. */
@@ -117,14 +124,16 @@ export class RegistrationAuthority {
       deviceId: null,
       profile: null,
       issuerId: null,
+      presented: null,
     };
     try {
       const authorization = await this.authorize(credential);
       attempt.requester = authorization.requester;
       attempt.deviceId = authorization.deviceId ?? null;
+      attempt.presented = authorization.presented ?? null;
       // Operators at the console are not throttled; devices and stations are, per identity.
       if (credential.kind !== 'operator') this.deps.rateLimiter?.take(authorization.requester);
-      const profile = profileByName(request.profile);
+      const profile = this.profiles.byName(request.profile);
       attempt.profile = profile.name;
       if (!authorization.profiles.includes(profile.name)) {
         throw new PkiError(
@@ -218,7 +227,7 @@ export class RegistrationAuthority {
   ): Promise<void> {
     await this.recordFailure(
       { csr: '', profile: '', protocol: context.protocol, operation: context.operation },
-      { requester: context.requester, deviceId: null, profile: null, issuerId: null },
+      { requester: context.requester, deviceId: null, profile: null, issuerId: null, presented: null },
       error,
     );
   }
@@ -237,7 +246,10 @@ export class RegistrationAuthority {
     }
     const issued = await this.deps.ca.issue(order);
     const renewing = authorization.renewing;
-    const device = order.deviceId === null ? undefined : deviceChange(profile, order.deviceId, issued);
+    const device =
+      order.deviceId === null
+        ? undefined
+        : deviceChange(profile, order.deviceId, order, issued, authorization.presented);
     await this.record(
       request,
       attempt,
@@ -313,7 +325,16 @@ export class RegistrationAuthority {
           },
           ...(attempt.deviceId === null
             ? {}
-            : { device: { id: attempt.deviceId, change: { kind: 'failure', reason } } }),
+            : {
+                device: {
+                  id: attempt.deviceId,
+                  change: {
+                    kind: 'failure',
+                    reason,
+                    ...(attempt.presented === null ? {} : { presented: attempt.presented }),
+                  },
+                },
+              }),
         },
       ]);
     } catch {
@@ -323,10 +344,17 @@ export class RegistrationAuthority {
   }
 }
 
+/**
+ * What an issuance changes about its device. An LDevID carries its renewal point (what csrattrs announces:
+ * the profile's renewal window of its lifetime) and the certificate the device authenticated with, from which
+ * the store tells whether the device still uses an older one.
+ */
 function deviceChange(
   profile: CertificateProfile,
   deviceId: DeviceId,
+  order: IssueOrder,
   issued: IssuedCertificate,
+  presented: PresentedCertificate | undefined,
 ): EnrollmentOutcome['device'] {
   if (profile.name === 'idevid') {
     return {
@@ -335,9 +363,17 @@ function deviceChange(
     };
   }
   if (profile.name === 'ldevid') {
+    const renewAt = renewalPoint(profile, issued, order.validitySeconds ?? profile.validity.defaultSeconds);
     return {
       id: deviceId,
-      change: { kind: 'ldevid', issuerId: issued.issuerId, serial: issued.serial, notAfter: issued.notAfter },
+      change: {
+        kind: 'ldevid',
+        issuerId: issued.issuerId,
+        serial: issued.serial,
+        notAfter: issued.notAfter,
+        ...(renewAt === undefined ? {} : { renewAt }),
+        ...(presented === undefined ? {} : { presented }),
+      },
     };
   }
   return undefined;

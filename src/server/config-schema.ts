@@ -29,6 +29,25 @@ export const ConfigSchema = Type.Object(
         offlineRootDir: Type.String({ minLength: 1, default: './offline-root' }),
         /** notBefore backdating for device clock skew. */
         backdateSeconds: Type.Integer({ minimum: 0, maximum: 86_400, default: 300 }),
+        /**
+         * Default lifetime in seconds per profile, within the profile's bounds (checked at start-up); what the CA
+         * issues when a request names none, and what csrattrs announces. E.g. `{ "ldevid": 604800 }`.
+         */
+        lifetimes: Type.Object(
+          {
+            idevid: Type.Optional(Type.Integer({ minimum: 1 })),
+            ldevid: Type.Optional(Type.Integer({ minimum: 1 })),
+            'tls-server': Type.Optional(Type.Integer({ minimum: 1 })),
+            'code-signing': Type.Optional(Type.Integer({ minimum: 1 })),
+            'factory-station': Type.Optional(Type.Integer({ minimum: 1 })),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        /**
+         * Lowers every online profile's minimum lifetime to 60 s (a fleet renewing every minute or two). For
+         * simulations and tests only: the server logs a warning at start when it is on.
+         */
+        allowShortLifetimes: Type.Boolean({ default: false }),
         /** Prefix of the device identity URI in LDevIDs (RFC 9039 `urn:dev:org:<PEN>-`). */
         deviceUriPrefix: Type.String({
           pattern: '^[A-Za-z][A-Za-z0-9+.-]*:\\S*$',

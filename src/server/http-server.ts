@@ -5,7 +5,6 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { toIssuerId } from '../core/ids.js';
 import { isPkiError, PkiError } from '../core/pki-error.js';
-import { builtinProfile } from '../pki/profiles/builtin-profiles.js';
 import { csrAttributesFor } from '../protocols/est/est-csr-attributes.js';
 import type { EstLabel } from '../protocols/est/est-label.js';
 import { estPlugin, type EstPluginOptions } from '../protocols/est/est-plugin.js';
@@ -100,7 +99,7 @@ function estOptions(runtime: Runtime): EstPluginOptions {
     csrAttributes: (label) => {
       let der = csrAttrs.get(label.name);
       if (!der) {
-        der = csrAttributesFor(builtinProfile(label.profile));
+        der = csrAttributesFor(runtime.profiles.profile(label.profile));
         csrAttrs.set(label.name, der);
       }
       return der;

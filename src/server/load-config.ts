@@ -3,6 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import type { TSchema } from 'typebox';
 import Value from 'typebox/value';
 import { PkiError } from '../core/pki-error.js';
+import { lifetimeProblems } from '../pki/profiles/profile-set.js';
 import { type Config, ConfigSchema } from './config-schema.js';
 
 export const CONFIG_ENV_PREFIX = 'CERTFLEET_';
@@ -69,14 +70,17 @@ export function validateConfig(input: unknown, source: string): Config {
   const errors = all.filter(
     (e) => e.keyword !== 'boolean' && !(e.keyword === 'const' && unionPaths.has(e.instancePath)),
   );
-  if (errors.length > 0) {
-    const lines = errors.map((e) => {
-      const path = e.instancePath === '' ? '/' : e.instancePath;
-      const extra = e.keyword === 'additionalProperties' ? `: ${describeExtra(e.params)}` : '';
-      return `${path}: ${e.message}${extra}`;
-    });
+  const problems = errors.map((e) => {
+    const path = e.instancePath === '' ? '/' : e.instancePath;
+    const extra = e.keyword === 'additionalProperties' ? `: ${describeExtra(e.params)}` : '';
+    return { path, message: `${e.message}${extra}` };
+  });
+  // Rules the schema cannot state: each configured lifetime within its profile's bounds.
+  if (problems.length === 0) problems.push(...lifetimeProblems((value as Config).pki));
+  if (problems.length > 0) {
+    const lines = problems.map((p) => `${p.path}: ${p.message}`);
     throw new PkiError('CONFIG_INVALID', `${source} is invalid:\n  ${lines.join('\n  ')}`, {
-      details: { path: errors[0]?.instancePath || '/' },
+      details: { path: problems[0]?.path ?? '/' },
     });
   }
   return value as Config;

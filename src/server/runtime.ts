@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.js';
 import { type IssuerId, toIssuerId } from '../core/ids.js';
 import { PkiError } from '../core/pki-error.js';
 import type { ProfileName } from '../pki/profiles/certificate-profile.js';
+import { ProfileSet } from '../pki/profiles/profile-set.js';
 import { CertificateAuthority } from '../ca/certificate-authority.js';
 import { type OnlineIssuer, openOnlineIssuers, type RevocationPointers } from '../ca/online-issuer.js';
 import { FileKeyStore } from '../keys/file-key-store.js';
@@ -33,6 +34,8 @@ export interface Runtime {
   readonly config: Config;
   readonly clock: Clock;
   readonly store: Store;
+  /** The certificate profiles with the configured lifetimes, as the RA, the CA and csrattrs apply them. */
+  readonly profiles: ProfileSet;
   readonly keys: KeyStoreRouter;
   readonly ca: CertificateAuthority;
   readonly ra: RegistrationAuthority;
@@ -62,12 +65,14 @@ export function revocationPointers(config: Config, id: IssuerId): RevocationPoin
 }
 
 export async function openRuntime(config: Config, clock: Clock, env: SecretEnvironment): Promise<Runtime> {
+  const profiles = ProfileSet.configured(config.pki);
   const store = await openStore(config.store.url);
   try {
     const keys = keyStoreFor(env);
     const issuers = await openOnlineIssuers(store.issuers, keys, (id) => revocationPointers(config, id));
     const ca = new CertificateAuthority(issuers, new GroupCommitLedger(store.ledger), clock, {
       backdateSeconds: config.pki.backdateSeconds,
+      profiles,
     });
     const directory = new IssuerDirectory(await store.issuers.list());
     const manufacturerAnchors = directory.anchorsFor(
@@ -117,6 +122,7 @@ export async function openRuntime(config: Config, clock: Clock, env: SecretEnvir
         defaultIssuers: defaultIssuers(config),
         deviceUriPrefix: config.pki.deviceUriPrefix,
         allowKeyReuse: config.est.allowKeyReuse,
+        profiles,
       },
     );
     const revoker = new CertificateRevoker(store.lifecycle, clock);
@@ -170,6 +176,7 @@ export async function openRuntime(config: Config, clock: Clock, env: SecretEnvir
       config,
       clock,
       store,
+      profiles,
       keys,
       ca,
       ra,

@@ -43,6 +43,12 @@ export async function serve(
     say(`Issued a TLS certificate for the listener: ${config.server.tls.certFile}`);
 
   const logger = createLogger(config.log.level);
+  if (config.pki.allowShortLifetimes) {
+    logger.warn(
+      { lifetimes: config.pki.lifetimes },
+      'pki.allowShortLifetimes is on: certificates may live for as little as a minute; for simulations and tests only',
+    );
+  }
   const runtime = await openRuntime(config, clock, env);
   const crlSchedule = new CrlSchedule(
     runtime.crlPublisher,

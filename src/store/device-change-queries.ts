@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { DeviceId } from '../core/ids.js';
 import type { DeviceChange } from './enrollment-recorder.js';
 import { toEpochMs } from './epoch-ms.js';
-import type { DeviceState } from './records.js';
+import type { DeviceState, PresentedCertificate } from './records.js';
 import type { Database } from './schema.js';
 
 /**
@@ -22,17 +22,35 @@ export interface IdevidChangeRow {
   at: number;
 }
 
-/** DeviceRegistry.recordLdevid: `active`, last success `at`; creates the device if new. */
-export interface LdevidChangeRow {
+/** The certificate a device presented at the attempt (PresentedCertificate), or nulls. */
+export interface PresentedColumns {
+  presented_profile: string | null;
+  presented_issuer_id: string | null;
+  presented_serial: string | null;
+  presented_not_after: number | null;
+  /** The attempt's time when a certificate was presented. */
+  presented_at: number | null;
+}
+
+/**
+ * DeviceRegistry.recordLdevid: `active`, last success `at`, no failures since; creates the device if new. The
+ * certificate in use becomes the new one, unless the device authenticated with an LDevID older than the newest
+ * it had been issued (renewed but not deployed: it still uses the presented one).
+ */
+export interface LdevidChangeRow extends PresentedColumns {
   id: string;
   ldevid_issuer_id: string;
   ldevid_serial: string;
   ldevid_not_after: number;
+  ldevid_renew_at: number | null;
   at: number;
 }
 
-/** DeviceRegistry.recordFailure: a known device only. */
-export interface FailureChangeRow {
+/**
+ * DeviceRegistry.recordFailure: a known device only; one more failure since the last success. A presented
+ * LDevID is the one in use from now on (the newest one, or an older one: renewed but not deployed).
+ */
+export interface FailureChangeRow extends PresentedColumns {
   id: string;
   last_failure_reason: string;
   at: number;
@@ -51,17 +69,27 @@ export const IDEVID_CHANGE_PARAMS = keysOf({
   product_line: true,
   at: true,
 } satisfies Record<keyof IdevidChangeRow, true>);
+const PRESENTED_PARAMS = {
+  presented_profile: true,
+  presented_issuer_id: true,
+  presented_serial: true,
+  presented_not_after: true,
+  presented_at: true,
+} as const satisfies Record<keyof PresentedColumns, true>;
 export const LDEVID_CHANGE_PARAMS = keysOf({
   id: true,
   ldevid_issuer_id: true,
   ldevid_serial: true,
   ldevid_not_after: true,
+  ldevid_renew_at: true,
   at: true,
+  ...PRESENTED_PARAMS,
 } satisfies Record<keyof LdevidChangeRow, true>);
 export const FAILURE_CHANGE_PARAMS = keysOf({
   id: true,
   last_failure_reason: true,
   at: true,
+  ...PRESENTED_PARAMS,
 } satisfies Record<keyof FailureChangeRow, true>);
 
 function keysOf<K extends string>(keys: Record<K, true>): K[] {
@@ -90,12 +118,41 @@ export function toDeviceChangeRow(id: DeviceId, change: DeviceChange, at: Date):
           ldevid_issuer_id: change.issuerId,
           ldevid_serial: change.serial,
           ldevid_not_after: toEpochMs(change.notAfter, 'notAfter'),
+          ldevid_renew_at: change.renewAt === undefined ? null : toEpochMs(change.renewAt, 'renewAt'),
           at: atMs,
+          ...presentedColumns(change.presented, atMs),
         },
       };
     case 'failure':
-      return { kind: 'failure', row: { id, last_failure_reason: change.reason, at: atMs } };
+      return {
+        kind: 'failure',
+        row: {
+          id,
+          last_failure_reason: change.reason,
+          at: atMs,
+          ...presentedColumns(change.presented, atMs),
+        },
+      };
   }
+}
+
+function presentedColumns(presented: PresentedCertificate | undefined, atMs: number): PresentedColumns {
+  if (presented === undefined) {
+    return {
+      presented_profile: null,
+      presented_issuer_id: null,
+      presented_serial: null,
+      presented_not_after: null,
+      presented_at: null,
+    };
+  }
+  return {
+    presented_profile: presented.profile,
+    presented_issuer_id: presented.issuerId,
+    presented_serial: presented.serial,
+    presented_not_after: toEpochMs(presented.notAfter, 'presented.notAfter'),
+    presented_at: atMs,
+  };
 }
 
 export function recordIdevidQuery(db: Kysely<Database>, rows: readonly IdevidChangeRow[]) {
@@ -132,9 +189,17 @@ export function recordLdevidQuery(db: Kysely<Database>, rows: readonly LdevidCha
         ldevid_serial: p.ldevid_serial,
         ldevid_issuer_id: p.ldevid_issuer_id,
         ldevid_not_after: p.ldevid_not_after,
+        ldevid_renew_at: p.ldevid_renew_at,
         last_success_at: p.at,
         created_at: p.at,
         updated_at: p.at,
+        presented_profile: p.presented_profile,
+        presented_issuer_id: p.presented_issuer_id,
+        presented_serial: p.presented_serial,
+        presented_not_after: p.presented_not_after,
+        presented_at: p.presented_at,
+        in_use_serial: p.ldevid_serial,
+        in_use_not_after: p.ldevid_not_after,
       })),
     )
     .onConflict((oc) =>
@@ -144,17 +209,56 @@ export function recordLdevidQuery(db: Kysely<Database>, rows: readonly LdevidCha
         ldevid_serial: eb.ref('excluded.ldevid_serial'),
         ldevid_issuer_id: eb.ref('excluded.ldevid_issuer_id'),
         ldevid_not_after: eb.ref('excluded.ldevid_not_after'),
+        ldevid_renew_at: eb.ref('excluded.ldevid_renew_at'),
         last_success_at: eb.ref('excluded.last_success_at'),
         updated_at: eb.ref('excluded.updated_at'),
+        consecutive_failures: sql<number>`0`,
+        presented_profile: sql<
+          string | null
+        >`case when excluded.presented_serial is null then devices.presented_profile else excluded.presented_profile end`,
+        presented_issuer_id: sql<
+          string | null
+        >`case when excluded.presented_serial is null then devices.presented_issuer_id else excluded.presented_issuer_id end`,
+        presented_serial: sql<string | null>`coalesce(excluded.presented_serial, devices.presented_serial)`,
+        presented_not_after: sql<
+          number | null
+        >`coalesce(excluded.presented_not_after, devices.presented_not_after)`,
+        presented_at: sql<number | null>`coalesce(excluded.presented_at, devices.presented_at)`,
+        // Renewed but not deployed: the device authenticated with an LDevID other than the newest it had been
+        // issued (devices.ldevid_serial is the row before this change), so it still uses that one.
+        in_use_serial: sql<string>`case when ${RENEWED_NOT_DEPLOYED} then excluded.presented_serial else excluded.ldevid_serial end`,
+        in_use_not_after: sql<number>`case when ${RENEWED_NOT_DEPLOYED} then excluded.presented_not_after else excluded.ldevid_not_after end`,
       })),
     );
 }
 
+const RENEWED_NOT_DEPLOYED = sql`excluded.presented_profile = 'ldevid' and excluded.presented_serial <> devices.ldevid_serial`;
+
 /** Unknown devices are ignored: the UPDATE matches no row. */
 export function recordFailureQuery(db: Kysely<Database>, p: FailureChangeRow) {
+  const presentedLdevid = sql`cast(${p.presented_profile} as text) = 'ldevid'`;
   return db
     .updateTable('devices')
-    .set({ last_failure_at: p.at, last_failure_reason: p.last_failure_reason, updated_at: p.at })
+    .set({
+      last_failure_at: p.at,
+      last_failure_reason: p.last_failure_reason,
+      updated_at: p.at,
+      consecutive_failures: sql<number>`consecutive_failures + 1`,
+      // Nulls when nothing was presented: the columns keep what an earlier attempt presented.
+      presented_profile: sql<string | null>`coalesce(${p.presented_profile}, presented_profile)`,
+      presented_issuer_id: sql<
+        string | null
+      >`case when cast(${p.presented_serial} as text) is null then presented_issuer_id else ${p.presented_issuer_id} end`,
+      presented_serial: sql<string | null>`coalesce(${p.presented_serial}, presented_serial)`,
+      presented_not_after: sql<number | null>`coalesce(${p.presented_not_after}, presented_not_after)`,
+      presented_at: sql<number | null>`coalesce(${p.presented_at}, presented_at)`,
+      in_use_serial: sql<
+        string | null
+      >`case when ${presentedLdevid} then ${p.presented_serial} else in_use_serial end`,
+      in_use_not_after: sql<
+        number | null
+      >`case when ${presentedLdevid} then ${p.presented_not_after} else in_use_not_after end`,
+    })
     .where('id', '=', p.id);
 }
 

@@ -1,5 +1,5 @@
 import type { DeviceId, IssuerId, SerialHex } from '../core/ids.js';
-import type { EnrollmentEvent } from './records.js';
+import type { EnrollmentEvent, PresentedCertificate } from './records.js';
 
 /** What an enrollment attempt changes about its device. */
 export type DeviceChange =
@@ -16,9 +16,13 @@ export type DeviceChange =
       readonly issuerId: IssuerId;
       readonly serial: SerialHex;
       readonly notAfter: Date;
+      /** When it should be renewed (the point csrattrs announces). */
+      readonly renewAt?: Date;
+      /** The certificate the device authenticated with, if any. */
+      readonly presented?: PresentedCertificate;
     }
   /** As DeviceRegistry.recordFailure. */
-  | { readonly kind: 'failure'; readonly reason: string };
+  | { readonly kind: 'failure'; readonly reason: string; readonly presented?: PresentedCertificate };
 
 /** One enrollment attempt and its effects, written together. */
 export interface EnrollmentOutcome {

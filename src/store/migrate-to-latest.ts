@@ -6,6 +6,7 @@ import { columnTypesFor } from './migrations/column-types.js';
 import { initialMigration } from './migrations/0001-initial.js';
 import { enrollmentMigration } from './migrations/0002-enrollment.js';
 import { revocationMigration } from './migrations/0003-revocation.js';
+import { fleetMigration } from './migrations/0004-fleet.js';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';
 
@@ -20,6 +21,7 @@ export function storeMigrations(engine: Store['engine']): Record<string, Migrati
     '0001-initial': initialMigration(types),
     '0002-enrollment': enrollmentMigration(types),
     '0003-revocation': revocationMigration(types),
+    '0004-fleet': fleetMigration(types),
   };
 }
 

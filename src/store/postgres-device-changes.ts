@@ -5,8 +5,8 @@ import { executeDeviceChange, recordIdevidQuery, recordLdevidQuery } from './dev
 import type { DeviceChangeRow, IdevidChangeRow, LdevidChangeRow } from './device-change-queries.js';
 import type { Database } from './schema.js';
 
-/** The most parameters an upsert binds per device (the state is a parameter too). */
-const PARAMETERS_PER_DEVICE = 8;
+/** The most parameters an upsert binds per device (the state is a parameter too): an LDevID's 16. */
+const PARAMETERS_PER_DEVICE = 16;
 
 /**
  * Writes device changes in a few statements instead of one per change, with the effect of writing them one

@@ -9,6 +9,7 @@ import type { CrlStore } from './crl-store.js';
 import type { DeviceRegistry } from './device-registry.js';
 import type { EnrollmentLog } from './enrollment-log.js';
 import type { EnrollmentTokens } from './enrollment-tokens.js';
+import type { FleetReader } from './fleet-reader.js';
 import { GroupCommitEnrollmentRecorder } from './group-commit-enrollment-recorder.js';
 import type { IssuerRegistry } from './issuer-registry.js';
 import { migrateToLatest } from './migrate-to-latest.js';
@@ -40,6 +41,7 @@ export class PostgresStore implements Store {
   readonly tokens: EnrollmentTokens;
   readonly pendingEnrollments: PendingEnrollments;
   readonly crls: CrlStore;
+  readonly fleet: FleetReader;
   private closing: Promise<void> | undefined;
 
   private constructor(private readonly db: Kysely<Database>) {
@@ -54,6 +56,7 @@ export class PostgresStore implements Store {
     this.tokens = roles.tokens;
     this.pendingEnrollments = roles.pendingEnrollments;
     this.crls = roles.crls;
+    this.fleet = roles.fleet;
     this.enrollmentRecorder = new GroupCommitEnrollmentRecorder(new PostgresEnrollmentRecorder(db));
   }
 

@@ -73,6 +73,18 @@ export interface CertificateRecord extends PreparedCertificate {
 export type DeviceState =
   'provisioned' | 'active' | 'renewal_due' | 'at_risk' | 'expired' | 'revoked' | 'decommissioned';
 
+/**
+ * The certificate a device presented to authenticate an enrollment attempt (its TLS client certificate): the
+ * IDevID when it onboards, its LDevID when it renews.
+ */
+export interface PresentedCertificate {
+  readonly profile: 'idevid' | 'ldevid';
+  /** Our issuer, or null for a birth certificate from a third-party manufacturer. */
+  readonly issuerId: IssuerId | null;
+  readonly serial: SerialHex;
+  readonly notAfter: Date;
+}
+
 export interface DeviceRecord {
   readonly id: DeviceId;
   readonly productLine: string | null;
@@ -82,9 +94,15 @@ export interface DeviceRecord {
   readonly ldevidSerial: SerialHex | null;
   readonly ldevidIssuerId: IssuerId | null;
   readonly ldevidNotAfter: Date | null;
+  /** When the newest LDevID should be renewed (the point csrattrs announces); null if not known. */
+  readonly ldevidRenewAt: Date | null;
   readonly lastSuccessAt: Date | null;
   readonly lastFailureAt: Date | null;
   readonly lastFailureReason: string | null;
+  /** Failed enrollment attempts since the last success. */
+  readonly consecutiveFailures: number;
+  /** The certificate the device last authenticated with, and when; null until it has. */
+  readonly lastPresented: (PresentedCertificate & { readonly at: Date }) | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }

@@ -75,6 +75,19 @@ export interface DevicesTable {
   last_failure_reason: string | null;
   created_at: number;
   updated_at: number;
+  /** From migration 0004 (the fleet view). When the newest LDevID should be renewed. */
+  ldevid_renew_at: number | null;
+  /** The certificate presented at the last attempt: `idevid` or `ldevid` (PresentedCertificate). */
+  presented_profile: string | null;
+  presented_issuer_id: string | null;
+  presented_serial: string | null;
+  presented_not_after: number | null;
+  presented_at: number | null;
+  /** The certificate the device is believed to use (see migrations/0004-fleet.ts). */
+  in_use_serial: string | null;
+  in_use_not_after: number | null;
+  /** Failed attempts since the last success; 0 by default. */
+  consecutive_failures: Generated<number>;
 }
 
 export interface EnrollmentEventsTable {

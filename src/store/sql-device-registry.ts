@@ -5,7 +5,7 @@ import { executeDeviceChange, toDeviceChangeRow } from './device-change-queries.
 import type { DeviceQuery, DeviceRegistry } from './device-registry.js';
 import { fromEpochMsOrNull, toEpochMs } from './epoch-ms.js';
 import { pageLimit, pageOffset } from './page-limit.js';
-import type { DeviceRecord, DeviceState } from './records.js';
+import type { DeviceRecord, DeviceState, PresentedCertificate } from './records.js';
 import type { Database, DevicesTable } from './schema.js';
 
 /**
@@ -42,14 +42,26 @@ export class SqlDeviceRegistry implements DeviceRegistry {
 
   async recordLdevid(
     id: DeviceId,
-    ldevid: { issuerId: IssuerId; serial: SerialHex; notAfter: Date },
+    ldevid: {
+      issuerId: IssuerId;
+      serial: SerialHex;
+      notAfter: Date;
+      renewAt?: Date;
+      presented?: PresentedCertificate;
+    },
     at: Date,
   ): Promise<void> {
     await executeDeviceChange(this.db, toDeviceChangeRow(id, { kind: 'ldevid', ...ldevid }, at));
   }
 
-  async recordFailure(id: DeviceId, reason: string, at: Date): Promise<void> {
-    await executeDeviceChange(this.db, toDeviceChangeRow(id, { kind: 'failure', reason }, at));
+  async recordFailure(
+    id: DeviceId,
+    reason: string,
+    at: Date,
+    presented?: PresentedCertificate,
+  ): Promise<void> {
+    const change = presented === undefined ? { reason } : { reason, presented };
+    await executeDeviceChange(this.db, toDeviceChangeRow(id, { kind: 'failure', ...change }, at));
   }
 
   async setState(id: DeviceId, state: DeviceState, at: Date): Promise<void> {
@@ -92,10 +104,26 @@ function toDeviceRecord(row: Selectable<DevicesTable>): DeviceRecord {
     ldevidSerial: row.ldevid_serial as SerialHex | null,
     ldevidIssuerId: row.ldevid_issuer_id as IssuerId | null,
     ldevidNotAfter: fromEpochMsOrNull(row.ldevid_not_after),
+    ldevidRenewAt: fromEpochMsOrNull(row.ldevid_renew_at),
     lastSuccessAt: fromEpochMsOrNull(row.last_success_at),
     lastFailureAt: fromEpochMsOrNull(row.last_failure_at),
     lastFailureReason: row.last_failure_reason,
+    consecutiveFailures: Number(row.consecutive_failures),
+    lastPresented: toLastPresented(row),
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
+  };
+}
+
+function toLastPresented(row: Selectable<DevicesTable>): DeviceRecord['lastPresented'] {
+  const { presented_profile: profile, presented_serial: serial } = row;
+  if ((profile !== 'idevid' && profile !== 'ldevid') || serial === null) return null;
+  if (row.presented_not_after === null || row.presented_at === null) return null;
+  return {
+    profile,
+    issuerId: row.presented_issuer_id as IssuerId | null,
+    serial: serial as SerialHex,
+    notAfter: new Date(row.presented_not_after),
+    at: new Date(row.presented_at),
   };
 }

@@ -8,6 +8,7 @@ import { SqlCertificateReader } from './sql-certificate-reader.js';
 import { SqlCrlStore } from './sql-crl-store.js';
 import { SqlDeviceRegistry } from './sql-device-registry.js';
 import { SqlEnrollmentLog } from './sql-enrollment-log.js';
+import { SqlFleetReader } from './sql-fleet-reader.js';
 import { SqlEnrollmentTokens } from './sql-enrollment-tokens.js';
 import { SqlIssuerRegistry } from './sql-issuer-registry.js';
 import { SqlPendingEnrollments } from './sql-pending-enrollments.js';
@@ -28,6 +29,7 @@ export type SqlRoles = Pick<
   | 'tokens'
   | 'pendingEnrollments'
   | 'crls'
+  | 'fleet'
 >;
 
 export function createSqlRoles(
@@ -45,5 +47,6 @@ export function createSqlRoles(
     tokens: new SqlEnrollmentTokens(db),
     pendingEnrollments: new SqlPendingEnrollments(db),
     crls: new SqlCrlStore(db),
+    fleet: new SqlFleetReader(db),
   };
 }

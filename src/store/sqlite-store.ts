@@ -8,6 +8,7 @@ import type { CrlStore } from './crl-store.js';
 import type { DeviceRegistry } from './device-registry.js';
 import type { EnrollmentLog } from './enrollment-log.js';
 import type { EnrollmentTokens } from './enrollment-tokens.js';
+import type { FleetReader } from './fleet-reader.js';
 import { GroupCommitEnrollmentRecorder } from './group-commit-enrollment-recorder.js';
 import type { IssuerRegistry } from './issuer-registry.js';
 import { migrateToLatest } from './migrate-to-latest.js';
@@ -42,6 +43,7 @@ export class SqliteStore implements Store {
   readonly tokens: EnrollmentTokens;
   readonly pendingEnrollments: PendingEnrollments;
   readonly crls: CrlStore;
+  readonly fleet: FleetReader;
   private closing: Promise<void> | undefined;
 
   private readonly writer: SqliteWriterThread | undefined;
@@ -75,6 +77,7 @@ export class SqliteStore implements Store {
     this.tokens = roles.tokens;
     this.pendingEnrollments = roles.pendingEnrollments;
     this.crls = roles.crls;
+    this.fleet = roles.fleet;
     this.enrollmentRecorder = new GroupCommitEnrollmentRecorder(
       this.writer ? new ThreadedEnrollmentRecorder(this.writer) : new SqliteEnrollmentRecorder(sqlite, db),
     );

@@ -7,6 +7,7 @@ import type { DeviceRegistry } from './device-registry.js';
 import type { EnrollmentLog } from './enrollment-log.js';
 import type { EnrollmentRecorder } from './enrollment-recorder.js';
 import type { EnrollmentTokens } from './enrollment-tokens.js';
+import type { FleetReader } from './fleet-reader.js';
 import type { IssuerRegistry } from './issuer-registry.js';
 import type { PendingEnrollments } from './pending-enrollments.js';
 
@@ -28,5 +29,7 @@ export interface Store {
   readonly tokens: EnrollmentTokens;
   readonly pendingEnrollments: PendingEnrollments;
   readonly crls: CrlStore;
+  /** The fleet view: devices at risk, devices per state. */
+  readonly fleet: FleetReader;
   close(): Promise<void>;
 }

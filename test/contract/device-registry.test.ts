@@ -27,9 +27,12 @@ for (const engine of storeEngines) {
         ldevidSerial: null,
         ldevidIssuerId: null,
         ldevidNotAfter: null,
+        ldevidRenewAt: null,
         lastSuccessAt: null,
         lastFailureAt: null,
         lastFailureReason: null,
+        consecutiveFailures: 0,
+        lastPresented: null,
         createdAt: at(1),
         updatedAt: at(1),
       } satisfies DeviceRecord);

@@ -3,8 +3,10 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import type { Kysely } from 'kysely';
 import { isPkiError } from '../../src/core/pki-error.js';
 import { openStore } from '../../src/store/open-store.js';
+import type { Database } from '../../src/store/schema.js';
 import { postgresTestServer, postgresTestUrl } from '../helpers/postgres.js';
 import { storeEngines, useStore } from '../helpers/store-engines.js';
 import {
@@ -14,9 +16,35 @@ import {
   newEnrollmentToken,
   newPendingEnrollment,
   preparedCertificate,
+  randomSerial,
   revocationRequest,
   revokedAudit,
+  uniqueDeviceId,
 } from './store-records.js';
+
+/** Undoes migration 0004 (the fleet view's columns and indexes on devices), as a database before it looked. */
+async function windBackFleet(raw: Kysely<Database>): Promise<void> {
+  for (const index of [
+    'devices_in_use_not_after_idx',
+    'devices_ldevid_renew_at_idx',
+    'devices_consecutive_failures_idx',
+  ]) {
+    await raw.schema.dropIndex(index).execute();
+  }
+  for (const column of [
+    'ldevid_renew_at',
+    'presented_profile',
+    'presented_issuer_id',
+    'presented_serial',
+    'presented_not_after',
+    'presented_at',
+    'in_use_serial',
+    'in_use_not_after',
+    'consecutive_failures',
+  ]) {
+    await raw.schema.alterTable('devices').dropColumn(column).execute();
+  }
+}
 
 for (const engine of storeEngines) {
   describe(`opening a store (${engine.name})`, () => {
@@ -42,22 +70,23 @@ for (const engine of storeEngines) {
         .execute();
       assert.deepEqual(
         applied.map((row) => (row as { name: string }).name),
-        ['0001-initial', '0002-enrollment', '0003-revocation'],
+        ['0001-initial', '0002-enrollment', '0003-revocation', '0004-fleet'],
       );
     });
 
-    test('a database at 0001 is brought up to date (0002, 0003), keeping its rows', async () => {
+    test('a database at 0001 is brought up to date (0002 to 0004), keeping its rows', async () => {
       const { store, openAnother, raw } = current();
       const issuer = issuerRecord();
       await store.issuers.add(issuer);
       // Wind the database back to what 0001 left.
+      await windBackFleet(raw);
       await raw.schema.dropTable('crls').execute();
       await raw.schema.dropIndex('certificates_issuer_id_not_after_revoked_idx').execute();
       await raw.schema.dropTable('enrollment_tokens').execute();
       await raw.schema.dropTable('pending_enrollments').execute();
       await raw
         .deleteFrom('kysely_migration' as never)
-        .where('name' as never, 'in', ['0002-enrollment', '0003-revocation'] as never)
+        .where('name' as never, 'in', ['0002-enrollment', '0003-revocation', '0004-fleet'] as never)
         .execute();
 
       const upgraded = await openAnother();
@@ -75,6 +104,48 @@ for (const engine of storeEngines) {
         await upgraded.ledger.recordPrepared([certificate], at(1));
         await upgraded.lifecycle.revoke([revocationRequest(certificate)], at(2), revokedAudit(at(2)));
         assert.equal((await upgraded.certificates.listRevoked(issuer.id, { notAfterFrom: at(2) })).length, 1);
+      } finally {
+        await upgraded.close();
+      }
+    });
+
+    test('0004 gives the devices onboarded before it their certificate in use and renewal point', async () => {
+      const { store, openAnother, raw } = current();
+      const issuer = issuerRecord();
+      await store.issuers.add(issuer);
+      const deviceId = uniqueDeviceId();
+      const ldevid = preparedCertificate(issuer.id, { deviceId, notBefore: at(0), notAfter: at(3000) });
+      await store.ledger.recordPrepared([ldevid], at(0));
+      await store.devices.recordLdevid(
+        deviceId,
+        { issuerId: issuer.id, serial: ldevid.serial, notAfter: ldevid.notAfter },
+        at(0),
+      );
+      await store.devices.recordIdevid(
+        uniqueDeviceId(),
+        { issuerId: issuer.id, serial: randomSerial(), productLine: null },
+        at(0),
+      );
+      await windBackFleet(raw);
+      await raw
+        .deleteFrom('kysely_migration' as never)
+        .where('name' as never, '=', '0004-fleet' as never)
+        .execute();
+
+      const upgraded = await openAnother();
+      try {
+        const device = await upgraded.devices.get(deviceId);
+        assert.deepEqual(device?.ldevidRenewAt, at(2000), 'two thirds of its lifetime');
+        assert.equal(device?.consecutiveFailures, 0);
+        const query = { marginSeconds: 1500, failureThreshold: 3 };
+        assert.deepEqual(
+          (await upgraded.fleet.atRisk({ now: at(2001), ...query })).map((d) => [
+            d.deviceId,
+            d.inUse?.serial,
+          ]),
+          [[deviceId, ldevid.serial]],
+        );
+        assert.equal((await upgraded.fleet.countByState({ now: at(2001), ...query })).provisioned, 1);
       } finally {
         await upgraded.close();
       }

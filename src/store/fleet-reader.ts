@@ -1,0 +1,75 @@
+import type { DeviceId, SerialHex } from '../core/ids.js';
+
+/**
+ * A device's place in the fleet view, judged at a moment `now`. The first that applies, in this order:
+ * - `decommissioned`, `revoked`: the device's recorded state says so;
+ * - `expired`: the certificate in use has expired;
+ * - `at_risk`: see AtRiskReason;
+ * - `renewal_due`: past the renewal point of the newest LDevID, which is the one in use;
+ * - `provisioned`: known (by its IDevID) but never onboarded: no certificate in use;
+ * - `healthy`: the rest.
+ */
+export type FleetState =
+  'provisioned' | 'healthy' | 'renewal_due' | 'at_risk' | 'expired' | 'revoked' | 'decommissioned';
+
+export const FLEET_STATES: readonly FleetState[] = [
+  'provisioned',
+  'healthy',
+  'renewal_due',
+  'at_risk',
+  'expired',
+  'revoked',
+  'decommissioned',
+];
+
+/**
+ * Why a device is at risk, the first that applies:
+ * - `renewed-not-deployed`: a newer LDevID was issued, but the device still authenticates with an older one,
+ *   and that one has less than the margin left;
+ * - `repeated-failures`: at least `failureThreshold` failed attempts in a row;
+ * - `renewal-overdue`: past its renewal point with less than the margin left.
+ */
+export type AtRiskReason = 'renewed-not-deployed' | 'repeated-failures' | 'renewal-overdue';
+
+/** The policy a question is asked under, and the moment it is about. */
+export interface FleetQuery {
+  readonly now: Date;
+  /** "Less than the margin left" before the certificate in use expires. */
+  readonly marginSeconds: number;
+  /** Consecutive failures from which a device is at risk (1 or more). */
+  readonly failureThreshold: number;
+}
+
+export interface AtRiskQuery extends FleetQuery {
+  readonly limit?: number;
+  readonly offset?: number;
+}
+
+export interface AtRiskDevice {
+  readonly deviceId: DeviceId;
+  readonly productLine: string | null;
+  readonly reason: AtRiskReason;
+  /**
+   * The certificate the device is believed to use: the newest LDevID issued to it, unless it authenticated
+   * since with an older one. Null for a device never onboarded (at risk by its failures).
+   */
+  readonly inUse: { readonly serial: SerialHex; readonly notAfter: Date } | null;
+  /** The newest LDevID issued to the device; differs from `inUse` when renewed but not deployed. */
+  readonly newestSerial: SerialHex | null;
+  readonly renewAt: Date | null;
+  readonly consecutiveFailures: number;
+  readonly lastSuccessAt: Date | null;
+  readonly lastFailureAt: Date | null;
+  readonly lastFailureReason: string | null;
+  /** When the device last authenticated with a certificate. */
+  readonly lastPresentedAt: Date | null;
+}
+
+/**
+ * The fleet view's questions, each one indexed query (migration 0004), so they stay fast at a million devices:
+ * the devices at risk, most urgent first (soonest expiry, then id), and the number of devices in each state.
+ */
+export interface FleetReader {
+  atRisk(query: AtRiskQuery): Promise<readonly AtRiskDevice[]>;
+  countByState(query: FleetQuery): Promise<Readonly<Record<FleetState, number>>>;
+}
