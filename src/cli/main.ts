@@ -7,12 +7,19 @@ import { deviceCommand } from './commands/device-commands.js';
 import { enrollmentCommand } from './commands/enrollment-commands.js';
 import { crlCommand } from './commands/revocation-commands.js';
 import { factoryCommand } from './commands/factory-commands.js';
+import { fleetCommand } from './commands/fleet-commands.js';
+import { agentCommand } from '../agent/agent-command.js';
 import { serverCommands } from './commands/server-commands.js';
 
 /** Exit statuses: 0 done, 1 refused or failed (the message says why), 2 wrong usage, 70 internal error. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 70 } as const;
 
-export function buildProgram(io: CliIo): Command {
+/** What a command sets when its exit status is not simply "it returned" (`agent --once`). */
+export interface ExitStatus {
+  status?: number;
+}
+
+export function buildProgram(io: CliIo, exit: ExitStatus = {}): Command {
   let context: CliContext | undefined;
   const program = new Command('certfleet')
     .description('certfleet: lifecycle management for IoT device certificates')
@@ -27,8 +34,10 @@ export function buildProgram(io: CliIo): Command {
     certCommand(contextFor),
     factoryCommand(contextFor),
     deviceCommand(contextFor),
+    fleetCommand(contextFor),
     enrollmentCommand(contextFor),
     crlCommand(contextFor),
+    agentCommand((status) => (exit.status = status)),
   ]) {
     program.addCommand(command);
   }
@@ -42,10 +51,11 @@ export function buildProgram(io: CliIo): Command {
 
 /** Runs the CLI; returns the exit status. Errors are one line on stderr, never a stack trace. */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
-  const program = buildProgram(io);
+  const exit: ExitStatus = {};
+  const program = buildProgram(io, exit);
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return EXIT.ok;
+    return exit.status ?? EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version end with exit code 0; commander already printed what went wrong otherwise.
