@@ -16,6 +16,9 @@ const allowed = {
   alerts: ['core', 'pki', 'store', 'fleet', 'monitor'],
   api: ['core', 'pki', 'store', 'ca', 'ra', 'revocation', 'fleet', 'monitor', 'alerts', 'protocols'],
   agent: ['core', 'pki', 'keys', 'protocols'],
+  // The fleet simulator is a harness, not part of the server: it starts one, drives real agents against it
+  // and reads the fleet view from its store.
+  simulator: ['core', 'pki', 'agent', 'protocols', 'store', 'fleet', 'server'],
   server: null, // composition root: may import everything
   cli: null,
 };

@@ -10,6 +10,7 @@ import { factoryCommand } from './commands/factory-commands.js';
 import { fleetCommand } from './commands/fleet-commands.js';
 import { agentCommand } from '../agent/agent-command.js';
 import { serverCommands } from './commands/server-commands.js';
+import { simulateCommand } from './commands/simulate-commands.js';
 
 /** Exit statuses: 0 done, 1 refused or failed (the message says why), 2 wrong usage, 70 internal error. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 70 } as const;
@@ -37,6 +38,7 @@ export function buildProgram(io: CliIo, exit: ExitStatus = {}): Command {
     fleetCommand(contextFor),
     enrollmentCommand(contextFor),
     crlCommand(contextFor),
+    simulateCommand(contextFor),
     agentCommand((status) => (exit.status = status)),
   ]) {
     program.addCommand(command);
