@@ -11,7 +11,7 @@
  *   npm run bench:est -- [--seconds 10] [--concurrency 32] [--engine sqlite|postgres] [--reference-seconds 5]
  *                        [--identities 64] [--warmup 2] [--profile file.cpuprofile]
  */
-import { type ChildProcess, execFile, execFileSync, fork, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -22,7 +22,6 @@ import { connect, createServer as createNetServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import type { TLSSocket } from 'node:tls';
 import { parseArgs, promisify } from 'node:util';
 import { resolveSecretReference } from '../src/keys/secret-reference.js';
@@ -30,6 +29,7 @@ import { decodePemBlocks, encodePem } from '../src/pki/pem.js';
 import { type ClientCredential, type EstTestServer, startEstServer } from '../test/helpers/est-server.js';
 import { dropSchema, postgresTestUrl, randomSchemaName } from '../test/helpers/postgres.js';
 import type { ChildMessage, LoadIdentity, ParentMessage, RunResult } from './est-load.js';
+import { LoadProcess } from './bench-kit.js';
 
 const { values } = parseArgs({
   options: {
@@ -244,33 +244,14 @@ async function opensslReference(files: ReferenceFiles, durationSeconds: number):
 
 /** The client child process: one request at a time, answered in order. */
 class LoadClient {
-  private pending: ((message: ChildMessage) => void) | undefined;
-
-  private constructor(private readonly child: ChildProcess) {
-    child.on('message', (message: ChildMessage) => {
-      const resolve = this.pending;
-      this.pending = undefined;
-      resolve?.(message);
-    });
-    child.on('exit', (code) => {
-      const resolve = this.pending;
-      this.pending = undefined;
-      resolve?.({ type: 'error', message: `the load process exited (${code})` });
-    });
-  }
+  private constructor(private readonly child: LoadProcess<ParentMessage, ChildMessage>) {}
 
   static start(): LoadClient {
-    const script = fileURLToPath(new URL('./est-load.ts', import.meta.url));
-    return new LoadClient(fork(script, [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' }));
+    return new LoadClient(LoadProcess.start(new URL('./est-load.ts', import.meta.url)));
   }
 
-  async ask(message: ParentMessage): Promise<ChildMessage> {
-    if (this.pending) throw new Error('one request at a time');
-    const answer = new Promise<ChildMessage>((resolve) => (this.pending = resolve));
-    this.child.send(message);
-    const reply = await answer;
-    if (reply.type === 'error') throw new Error(`load process: ${reply.message}`);
-    return reply;
+  ask(message: ParentMessage): Promise<ChildMessage> {
+    return this.child.ask(message);
   }
 
   async run(message: Extract<ParentMessage, { type: 'run' }>): Promise<RunResult> {
@@ -280,7 +261,7 @@ class LoadClient {
   }
 
   close(): void {
-    if (this.child.connected) this.child.send({ type: 'exit' } satisfies ParentMessage);
+    this.child.close();
   }
 }
 

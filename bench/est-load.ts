@@ -16,6 +16,7 @@ import { nameValue, parseDistinguishedName } from '../src/pki/name.js';
 import { OID } from '../src/pki/oids.js';
 import { decodeCertsOnly } from '../src/protocols/est/wire/certs-only.js';
 import { decodeEstBody, encodeEstBody } from '../src/protocols/est/wire/est-body.js';
+import { answerLoadRequests } from './bench-kit.js';
 
 export interface LoadIdentity {
   readonly deviceId: string;
@@ -244,30 +245,7 @@ async function run(message: Extract<ParentMessage, { type: 'run' }>): Promise<Ru
   };
 }
 
-function reply(message: ChildMessage): void {
-  process.send?.(message);
-}
-
-// Orphaned (the bench died): nothing left to do.
-process.on('disconnect', () => process.exit(0));
-
-process.on('message', (message: ParentMessage) => {
-  switch (message.type) {
-    case 'prepare':
-      try {
-        reply(prepare(message));
-      } catch (error) {
-        reply({ type: 'error', message: (error as Error).stack ?? String(error) });
-      }
-      return;
-    case 'run':
-      run(message).then(
-        (result) => reply({ type: 'result', result }),
-        (error: unknown) => reply({ type: 'error', message: (error as Error).stack ?? String(error) }),
-      );
-      return;
-    case 'exit':
-      process.disconnect();
-      return;
-  }
+answerLoadRequests<ParentMessage, ChildMessage>({
+  prepare,
+  run: async (message) => ({ type: 'result', result: await run(message) }),
 });

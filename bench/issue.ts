@@ -5,8 +5,6 @@
  *
  *   npm run bench:issue -- [--seconds 5] [--concurrency 64] [--engine sqlite|postgres]
  */
-import { execFileSync } from 'node:child_process';
-import { sign } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { IssueOrder } from '../src/ca/issue-order.js';
@@ -15,6 +13,7 @@ import { generateKeyPair } from '../src/pki/algorithms/key-algorithm.js';
 import { buildName, encodeName } from '../src/pki/name.js';
 import { createTestDeployment } from '../test/helpers/test-deployment.js';
 import { dropSchema, postgresTestUrl, randomSchemaName } from '../test/helpers/postgres.js';
+import { nodeP256SignRate, opensslP256SignRate } from './bench-kit.js';
 
 const { values } = parseArgs({
   options: {
@@ -26,38 +25,15 @@ const { values } = parseArgs({
 const seconds = Number(values.seconds);
 const concurrency = Number(values.concurrency);
 
-function opensslP256SignRate(): number {
-  const out = execFileSync('openssl', ['speed', '-seconds', '3', 'ecdsap256'], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  }).toString();
-  const line = out.split('\n').find((l) => /256 bits ecdsa \(nistp256\)/.test(l));
-  const fields = line?.trim().split(/\s+/) ?? [];
-  const rate = Number(fields[fields.length - 2]);
-  if (!Number.isFinite(rate)) throw new Error(`cannot parse openssl speed output:\n${out}`);
-  return rate;
-}
-
-function nodeP256SignRate(durationSeconds: number): number {
-  const key = generateKeyPair('ec-p256');
-  const data = new Uint8Array(400).fill(7);
-  let count = 0;
-  const end = performance.now() + durationSeconds * 1000;
-  while (performance.now() < end) {
-    for (let i = 0; i < 100; i++) sign('sha256', data, key.material);
-    count += 100;
-  }
-  return count / durationSeconds;
-}
-
 function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 async function main(): Promise<void> {
   console.log(`bench/issue — ${process.version}, ${values.engine}, concurrency ${concurrency}, ${seconds}s`);
-  const opensslRate = opensslP256SignRate();
+  const opensslRate = opensslP256SignRate(3);
   console.log(`reference: openssl speed ecdsap256 sign (1 core)   ${opensslRate.toFixed(0).padStart(8)} /s`);
-  const nodeRate = nodeP256SignRate(3);
+  const nodeRate = nodeP256SignRate(3, 400);
   console.log(`reference: node crypto.sign P-256 sync (1 core)    ${nodeRate.toFixed(0).padStart(8)} /s`);
 
   const schema = values.engine === 'postgres' ? randomSchemaName() : undefined;

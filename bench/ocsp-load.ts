@@ -16,6 +16,7 @@ import { parseCertificate, verifyCertificateSignature } from '../src/pki/certifi
 import { bytesEqual, bytesToHex } from '../src/pki/der.js';
 import { parseOcspResponse, verifyOcspResponseSignature } from '../src/pki/ocsp/ocsp-response.js';
 import { OID } from '../src/pki/oids.js';
+import { answerLoadRequests } from './bench-kit.js';
 
 /** Octets of the nonce each prepared template ends with (RFC 9654 recommends 32). */
 export const NONCE_OCTETS = 32;
@@ -409,30 +410,7 @@ async function run(message: Extract<ParentMessage, { type: 'run' }>): Promise<Ru
   };
 }
 
-function reply(message: ChildMessage): void {
-  process.send?.(message);
-}
-
-// Orphaned (the bench died): nothing left to do.
-process.on('disconnect', () => process.exit(0));
-
-process.on('message', (message: ParentMessage) => {
-  switch (message.type) {
-    case 'prepare':
-      try {
-        reply(prepare(message));
-      } catch (error) {
-        reply({ type: 'error', message: (error as Error).stack ?? String(error) });
-      }
-      return;
-    case 'run':
-      run(message).then(
-        (result) => reply({ type: 'result', result }),
-        (error: unknown) => reply({ type: 'error', message: (error as Error).stack ?? String(error) }),
-      );
-      return;
-    case 'exit':
-      process.disconnect();
-      return;
-  }
+answerLoadRequests<ParentMessage, ChildMessage>({
+  prepare,
+  run: async (message) => ({ type: 'result', result: await run(message) }),
 });

@@ -17,8 +17,7 @@
  *                         [--reference-seconds 3] [--warmup 2] [--client raw|node] [--verify-every 50]
  *                         [--profile prefix]
  */
-import { type ChildProcess, execFileSync, fork } from 'node:child_process';
-import { sign } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { Profiler } from 'node:inspector';
@@ -26,7 +25,6 @@ import { Session } from 'node:inspector/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { IssueOrder } from '../src/ca/issue-order.js';
 import { systemClock } from '../src/core/clock.js';
@@ -47,6 +45,7 @@ import {
   type RunMode,
   type RunResult,
 } from './ocsp-load.js';
+import { LoadProcess, nodeP256SignRate, opensslP256SignRate } from './bench-kit.js';
 
 const { values } = parseArgs({
   options: {
@@ -73,60 +72,16 @@ if (client !== 'raw' && client !== 'node') throw new Error('--client is raw or n
 if (!(revokedShare >= 0 && revokedShare <= 1)) throw new Error('--revoked is a share between 0 and 1');
 if (!(verifyEvery >= 1)) throw new Error('--verify-every must be at least 1');
 
-function opensslP256SignRate(durationSeconds: number): number {
-  const out = execFileSync('openssl', ['speed', '-seconds', String(durationSeconds), 'ecdsap256'], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  }).toString();
-  const line = out.split('\n').find((l) => /256 bits ecdsa \(nistp256\)/.test(l));
-  const fields = line?.trim().split(/\s+/) ?? [];
-  const rate = Number(fields[fields.length - 2]);
-  if (!Number.isFinite(rate)) throw new Error(`cannot parse openssl speed output:\n${out}`);
-  return rate;
-}
-
-function nodeP256SignRate(durationSeconds: number): number {
-  const key = generateKeyPair('ec-p256');
-  // About the size of the ResponseData of a one-certificate answer with a nonce.
-  const data = new Uint8Array(220).fill(7);
-  let count = 0;
-  const start = performance.now();
-  const end = start + durationSeconds * 1000;
-  while (performance.now() < end) {
-    for (let i = 0; i < 100; i++) sign('sha256', data, key.material);
-    count += 100;
-  }
-  return (count * 1000) / (performance.now() - start);
-}
-
 /** The client child process: one request at a time, answered in order. */
 class LoadClient {
-  private pending: ((message: ChildMessage) => void) | undefined;
-
-  private constructor(private readonly child: ChildProcess) {
-    child.on('message', (message: ChildMessage) => {
-      const resolve = this.pending;
-      this.pending = undefined;
-      resolve?.(message);
-    });
-    child.on('exit', (code) => {
-      const resolve = this.pending;
-      this.pending = undefined;
-      resolve?.({ type: 'error', message: `the load process exited (${code})` });
-    });
-  }
+  private constructor(private readonly child: LoadProcess<ParentMessage, ChildMessage>) {}
 
   static start(): LoadClient {
-    const script = fileURLToPath(new URL('./ocsp-load.ts', import.meta.url));
-    return new LoadClient(fork(script, [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' }));
+    return new LoadClient(LoadProcess.start(new URL('./ocsp-load.ts', import.meta.url)));
   }
 
-  async ask(message: ParentMessage): Promise<ChildMessage> {
-    if (this.pending) throw new Error('one request at a time');
-    const answer = new Promise<ChildMessage>((resolve) => (this.pending = resolve));
-    this.child.send(message);
-    const reply = await answer;
-    if (reply.type === 'error') throw new Error(`load process: ${reply.message}`);
-    return reply;
+  ask(message: ParentMessage): Promise<ChildMessage> {
+    return this.child.ask(message);
   }
 
   async run(message: Omit<Extract<ParentMessage, { type: 'run' }>, 'type' | 'client'>): Promise<RunResult> {
@@ -136,7 +91,7 @@ class LoadClient {
   }
 
   close(): void {
-    if (this.child.connected) this.child.send({ type: 'exit' } satisfies ParentMessage);
+    this.child.close();
   }
 }
 
@@ -357,7 +312,7 @@ async function main(): Promise<void> {
   );
   const opensslBefore = opensslP256SignRate(referenceSeconds);
   console.log(`reference: openssl speed ecdsap256 sign (1 core)   ${perSecond(opensslBefore)}`);
-  const nodeRate = nodeP256SignRate(referenceSeconds);
+  const nodeRate = nodeP256SignRate(referenceSeconds, 220);
   console.log(`reference: node crypto.sign P-256 sync (1 core)    ${perSecond(nodeRate)}`);
 
   const dir = await mkdtemp(join(tmpdir(), 'certfleet-bench-ocsp-'));
