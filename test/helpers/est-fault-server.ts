@@ -1,8 +1,9 @@
 import { createServer, request as httpsRequest, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Clock } from '../../src/core/clock.js';
-import type { EstTransport } from '../../src/agent/device-agent.js';
+import assert from 'node:assert/strict';
+import type { Clock, ManualClock } from '../../src/core/clock.js';
+import type { DeviceAgent, EstTransport, StepOutcome } from '../../src/agent/device-agent.js';
 import { EstHttpError } from '../../src/protocols/est/client/est-client.js';
 import { encodeCertsOnly } from '../../src/protocols/est/wire/certs-only.js';
 import { encodeEstBody } from '../../src/protocols/est/wire/est-body.js';
@@ -151,11 +152,14 @@ function forward(
 /**
  * An EstTransport that reports the server's time from `serverClock` instead of the HTTP Date header, and counts
  * calls. The certfleet server issues by the Clock it was given, but node's HTTP layer writes Date from the
- * host's wall clock, which a test cannot move; this keeps the two the same when a test moves time.
+ * host's wall clock, which a test cannot move; this keeps the two the same when a test moves time. It drops each
+ * call's options (the time the agent judges the server's TLS certificate by), as a wrapper that predates them
+ * does; {@link datedWithCallOptions} passes them on, as a transport in production does.
  */
 export function datedBy(
   transport: EstTransport,
   serverClock: Clock,
+  passCallOptions = false,
 ): EstTransport & { readonly calls: string[] } {
   const calls: string[] = [];
   const redate = async <T extends object>(operation: string, call: () => Promise<T>) => {
@@ -169,14 +173,46 @@ export function datedBy(
       throw error;
     }
   };
+  type Options = Parameters<EstTransport['cacerts']>[0];
+  const pass = (options: Options) => (passCallOptions ? options : undefined);
   return {
     calls,
-    cacerts: () => redate('cacerts', () => transport.cacerts()),
-    csrattrs: () => redate('csrattrs', () => transport.csrattrs()),
-    simpleenroll: (csr, credential) => redate('simpleenroll', () => transport.simpleenroll(csr, credential)),
-    simplereenroll: (csr, credential) =>
-      redate('simplereenroll', () => transport.simplereenroll(csr, credential)),
+    cacerts: (options) => redate('cacerts', () => transport.cacerts(pass(options))),
+    csrattrs: (options) => redate('csrattrs', () => transport.csrattrs(pass(options))),
+    simpleenroll: (csr, credential, options) =>
+      redate('simpleenroll', () => transport.simpleenroll(csr, credential, pass(options))),
+    simplereenroll: (csr, credential, options) =>
+      redate('simplereenroll', () => transport.simplereenroll(csr, credential, pass(options))),
   };
+}
+
+/** {@link datedBy} passing each call's options on to `transport`. */
+export function datedWithCallOptions(
+  transport: EstTransport,
+  serverClock: Clock,
+): EstTransport & { readonly calls: string[] } {
+  return datedBy(transport, serverClock, true);
+}
+
+/**
+ * The daemon's loop with time passing for device and server alike: step, then move both clocks to nextAt, until
+ * `done` says so (or fail after `maxSteps`).
+ */
+export async function stepUntil(
+  d: { readonly agent: DeviceAgent; readonly deviceClock: ManualClock; readonly serverClock: ManualClock },
+  done: (outcome: StepOutcome) => boolean,
+  maxSteps = 60,
+): Promise<{ outcome: StepOutcome; steps: StepOutcome[] }> {
+  const steps: StepOutcome[] = [];
+  for (let i = 0; i < maxSteps; i++) {
+    const outcome = await d.agent.step();
+    steps.push(outcome);
+    if (done(outcome)) return { outcome, steps };
+    const waitMs = Math.max(outcome.nextAt.getTime() - d.deviceClock.now().getTime(), 0);
+    d.serverClock.advanceSeconds(waitMs / 1000);
+    d.deviceClock.advanceSeconds(waitMs / 1000);
+  }
+  assert.fail(`not done after ${maxSteps} steps: ${steps.map((s) => s.kind).join(', ')}`);
 }
 
 /** A transport whose target a test can swap mid-run (the real server, a fault server, a closed port). */
@@ -191,35 +227,4 @@ export function switchableTransport(initial: EstTransport): EstTransport & { tar
       switchable.target.simplereenroll(csr, credential),
   };
   return switchable;
-}
-
-/**
- * datedBy that also passes each call's options on to `transport` (the time the agent judges the server's TLS
- * certificate by), as a transport in production does; datedBy drops them, as a wrapper that predates them does.
- */
-export function datedWithCallOptions(
-  transport: EstTransport,
-  serverClock: Clock,
-): EstTransport & { readonly calls: string[] } {
-  const calls: string[] = [];
-  const redate = async <T extends object>(operation: string, call: () => Promise<T>) => {
-    calls.push(operation);
-    try {
-      return { ...(await call()), serverDate: serverClock.now() };
-    } catch (error) {
-      if (error instanceof EstHttpError) {
-        throw new EstHttpError(error.status, error.reason, error.retryAfterSeconds, serverClock.now());
-      }
-      throw error;
-    }
-  };
-  return {
-    calls,
-    cacerts: (options) => redate('cacerts', () => transport.cacerts(options)),
-    csrattrs: (options) => redate('csrattrs', () => transport.csrattrs(options)),
-    simpleenroll: (csr, credential, options) =>
-      redate('simpleenroll', () => transport.simpleenroll(csr, credential, options)),
-    simplereenroll: (csr, credential, options) =>
-      redate('simplereenroll', () => transport.simplereenroll(csr, credential, options)),
-  };
 }

@@ -7,7 +7,6 @@ import {
   estTransport,
   type EstTransport,
   MemoryCredentialStore,
-  type StepOutcome,
 } from '../../src/agent/device-agent.js';
 import { loadCredential } from '../../src/agent/credential-pair.js';
 import { INITIAL_AGENT_STATE } from '../../src/agent/credential-store.js';
@@ -16,7 +15,7 @@ import { PkiError } from '../../src/core/pki-error.js';
 import type { ServerCertificateTime } from '../../src/protocols/est/client/est-client.js';
 import { parseCertificate } from '../../src/pki/certificate.js';
 import { TrustStore } from '../../src/pki/chain.js';
-import { datedBy, datedWithCallOptions } from '../helpers/est-fault-server.js';
+import { datedBy, datedWithCallOptions, stepUntil } from '../helpers/est-fault-server.js';
 import { type EstTestServer, startEstServer } from '../helpers/est-server.js';
 
 const DAY_MS = 86_400_000;
@@ -101,24 +100,6 @@ function near(at: ServerCertificateTime | undefined, expected: Date): void {
     Math.abs(at.getTime() - expected.getTime()) < 60_000,
     `${at.toISOString()} vs ${expected.toISOString()}`,
   );
-}
-
-/** The daemon's loop with time passing for device and server alike: step, then jump to nextAt. */
-async function stepUntil(
-  d: DeviceBehind,
-  done: (outcome: StepOutcome) => boolean,
-  maxSteps = 60,
-): Promise<{ outcome: StepOutcome; steps: StepOutcome[] }> {
-  const steps: StepOutcome[] = [];
-  for (let i = 0; i < maxSteps; i++) {
-    const outcome = await d.agent.step();
-    steps.push(outcome);
-    if (done(outcome)) return { outcome, steps };
-    const waitMs = Math.max(outcome.nextAt.getTime() - d.deviceClock.now().getTime(), 0);
-    d.serverClock.advanceSeconds(waitMs / 1000);
-    d.deviceClock.advanceSeconds(waitMs / 1000);
-  }
-  assert.fail(`not done after ${maxSteps} steps: ${steps.map((s) => s.kind).join(', ')}`);
 }
 
 /** The current pair: loadable, and chaining to the server's root at `at`. */

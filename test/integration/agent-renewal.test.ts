@@ -8,7 +8,6 @@ import {
   estTransport,
   FileCredentialStore,
   type AgentLogLine,
-  type StepOutcome,
 } from '../../src/agent/device-agent.js';
 import { loadCredential } from '../../src/agent/credential-pair.js';
 import { ManualClock } from '../../src/core/clock.js';
@@ -16,7 +15,7 @@ import { toDeviceId, toIssuerId } from '../../src/core/ids.js';
 import { parseCertificate } from '../../src/pki/certificate.js';
 import { TrustStore } from '../../src/pki/chain.js';
 import { readPemAll } from '../../src/pki/pem.js';
-import { datedBy } from '../helpers/est-fault-server.js';
+import { datedBy, stepUntil } from '../helpers/est-fault-server.js';
 import { type EstTestServer, startEstServer } from '../helpers/est-server.js';
 
 const DAY_MS = 86_400_000;
@@ -78,24 +77,6 @@ async function agentOnServer(options: {
     log: (line) => logs.push(line),
   });
   return { est, agent, store, stateDir, transport, serverClock, deviceClock, logs };
-}
-
-/** The daemon's loop with time passing for device and server alike: step, then jump to nextAt. */
-async function stepUntil(
-  d: AgentOnServer,
-  done: (outcome: StepOutcome) => boolean,
-  maxSteps = 60,
-): Promise<{ outcome: StepOutcome; steps: StepOutcome[] }> {
-  const steps: StepOutcome[] = [];
-  for (let i = 0; i < maxSteps; i++) {
-    const outcome = await d.agent.step();
-    steps.push(outcome);
-    if (done(outcome)) return { outcome, steps };
-    const waitMs = Math.max(outcome.nextAt.getTime() - d.deviceClock.now().getTime(), 0);
-    d.serverClock.advanceSeconds(waitMs / 1000);
-    d.deviceClock.advanceSeconds(waitMs / 1000);
-  }
-  assert.fail(`not done after ${maxSteps} steps: ${steps.map((s) => s.kind).join(', ')}`);
 }
 
 const mode = async (path: string) => (await stat(path)).mode & 0o777;
