@@ -2,17 +2,18 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { planFaults, seededRandom } from './fault-plan.js';
 
-const shares = { outage: 0.05, clockSkew: 0.05, permanent: 0.01 };
+const shares = { outage: 0.05, lostAnswer: 0.02, clockSkew: 0.05, permanent: 0.01 };
 
 test('exact counts per fault, half of the permanent ones firmware bugs', () => {
   const plan = planFaults(2000, shares, { lifetimeSeconds: 90 }, 7);
   const count = (kind: string) => plan.filter((f) => f.kind === kind).length;
   assert.equal(plan.length, 2000);
   assert.equal(count('outage'), 100);
+  assert.equal(count('lost-answer'), 40);
   assert.equal(count('clock-skew'), 100);
   assert.equal(count('firmware-bug'), 10);
   assert.equal(count('offline'), 10);
-  assert.equal(count('none'), 1780);
+  assert.equal(count('none'), 1740);
 });
 
 test('the same seed gives the same plan, another seed another one', () => {
@@ -22,7 +23,12 @@ test('the same seed gives the same plan, another seed another one', () => {
 });
 
 test('outages are short enough to ride out, darkness starts before the first renewal, some clocks are at 1970', () => {
-  const plan = planFaults(4000, { outage: 0.3, clockSkew: 0.3, permanent: 0.2 }, { lifetimeSeconds: 90 }, 3);
+  const plan = planFaults(
+    4000,
+    { outage: 0.3, lostAnswer: 0, clockSkew: 0.3, permanent: 0.2 },
+    { lifetimeSeconds: 90 },
+    3,
+  );
   for (const fault of plan) {
     if (fault.kind === 'outage') {
       assert.equal(fault.seconds, 6);
@@ -37,7 +43,13 @@ test('outages are short enough to ride out, darkness starts before the first ren
 
 test('shares adding up to more than the fleet are refused', () => {
   assert.throws(
-    () => planFaults(10, { outage: 0.6, clockSkew: 0.6, permanent: 0 }, { lifetimeSeconds: 90 }, 1),
+    () =>
+      planFaults(
+        10,
+        { outage: 0.6, lostAnswer: 0, clockSkew: 0.6, permanent: 0 },
+        { lifetimeSeconds: 90 },
+        1,
+      ),
     RangeError,
   );
 });

@@ -7,6 +7,11 @@ export type DeviceFault =
   | { readonly kind: 'none' }
   /** The device's network is down for `seconds`, starting `afterSeconds` after it came online. */
   | { readonly kind: 'outage'; readonly afterSeconds: number; readonly seconds: number }
+  /**
+   * The answer to the device's first renewal never arrives (the link drops while the server replies): the server
+   * has issued a certificate the device never sees, and the device retries from its old one.
+   */
+  | { readonly kind: 'lost-answer' }
   /** The device's clock is `offsetSeconds` off (a 1970 clock has an offset of minus the current time). */
   | { readonly kind: 'clock-skew'; readonly offsetSeconds: number; readonly epoch1970: boolean }
   /** Permanent: renewals succeed at the server but the firmware never installs the new certificate. */
@@ -21,6 +26,8 @@ export const PERMANENT_FAULTS: ReadonlySet<FaultKind> = new Set(['firmware-bug',
 export interface FaultShares {
   /** Transient network outages. */
   readonly outage: number;
+  /** Devices that lose the answer to their first renewal. */
+  readonly lostAnswer: number;
   readonly clockSkew: number;
   /** Permanent failures, half firmware bugs and half devices that go dark. */
   readonly permanent: number;
@@ -62,6 +69,7 @@ export function planFaults(
     ...Array<FaultKind>(firmware).fill('firmware-bug'),
     ...Array<FaultKind>(permanent - firmware).fill('offline'),
     ...Array<FaultKind>(count(shares.outage)).fill('outage'),
+    ...Array<FaultKind>(count(shares.lostAnswer)).fill('lost-answer'),
     ...Array<FaultKind>(count(shares.clockSkew)).fill('clock-skew'),
   ];
   if (kinds.length > devices) throw new RangeError('fault shares add up to more than the fleet');
@@ -74,6 +82,7 @@ export function planFaults(
   return kinds.map((kind): DeviceFault => {
     switch (kind) {
       case 'none':
+      case 'lost-answer':
       case 'firmware-bug':
         return { kind };
       case 'outage':

@@ -198,7 +198,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     for (const device of devices)
       for (const [cause, n] of device.tally.causes)
         failuresByCause.set(cause, (failuresByCause.get(cause) ?? 0) + n);
-    const kinds: FaultKind[] = ['none', 'outage', 'clock-skew', 'firmware-bug', 'offline'];
+    const kinds: FaultKind[] = ['none', 'outage', 'lost-answer', 'clock-skew', 'firmware-bug', 'offline'];
     const rows = kinds.map((fault): FaultRow => {
       const group = devices.filter((d) => d.fault.kind === fault);
       return {

@@ -138,11 +138,17 @@ export class VirtualDevice implements Steppable {
         down()
           ? Promise.reject(new PkiError('UNAVAILABLE', 'EST server unreachable: network is down (simulated)'))
           : call(...args);
+    let answersLost = fault.kind === 'lost-answer' ? 1 : 0;
     return {
       cacerts: guard(() => transport.cacerts()),
       csrattrs: guard(() => transport.csrattrs()),
       simpleenroll: guard((csr, credential) => transport.simpleenroll(csr, credential)),
-      simplereenroll: guard((csr, credential) => transport.simplereenroll(csr, credential)),
+      simplereenroll: guard(async (csr, credential) => {
+        const answer = await transport.simplereenroll(csr, credential);
+        if (answersLost === 0) return answer;
+        answersLost--;
+        throw new PkiError('UNAVAILABLE', 'connection reset while the answer arrived (simulated)');
+      }),
     };
   }
 }

@@ -13,6 +13,12 @@ import type { Database } from './schema.js';
  * (rows of distinct devices: one statement cannot change a row twice).
  */
 
+/**
+ * LDevIDs issued after the one a device presents from which it counts as renewed but not deployed (see
+ * NOT_DEPLOYING).
+ */
+export const UNDEPLOYED_ISSUES = 2;
+
 /** DeviceRegistry.recordIdevid: a known device keeps its state; its product line changes only if one is given. */
 export interface IdevidChangeRow {
   id: string;
@@ -34,8 +40,8 @@ export interface PresentedColumns {
 
 /**
  * DeviceRegistry.recordLdevid: `active`, last success `at`, no failures since; creates the device if new. The
- * certificate in use becomes the new one, unless the device authenticated with an LDevID older than the newest
- * it had been issued (renewed but not deployed: it still uses the presented one).
+ * certificate in use becomes the new one, unless the device is judged not to deploy what it receives (see
+ * STALE_ISSUES): then it still uses the one it presented.
  */
 export interface LdevidChangeRow extends PresentedColumns {
   id: string;
@@ -48,7 +54,8 @@ export interface LdevidChangeRow extends PresentedColumns {
 
 /**
  * DeviceRegistry.recordFailure: a known device only; one more failure since the last success. A presented
- * LDevID is the one in use from now on (the newest one, or an older one: renewed but not deployed).
+ * LDevID is the one in use from now on if it is the newest, or if the device is judged not to deploy what it
+ * receives (see STALE_ISSUES).
  */
 export interface FailureChangeRow extends PresentedColumns {
   id: string;
@@ -200,6 +207,7 @@ export function recordLdevidQuery(db: Kysely<Database>, rows: readonly LdevidCha
         presented_at: p.presented_at,
         in_use_serial: p.ldevid_serial,
         in_use_not_after: p.ldevid_not_after,
+        issued_since_presented: 1,
       })),
     )
     .onConflict((oc) =>
@@ -224,19 +232,45 @@ export function recordLdevidQuery(db: Kysely<Database>, rows: readonly LdevidCha
           number | null
         >`coalesce(excluded.presented_not_after, devices.presented_not_after)`,
         presented_at: sql<number | null>`coalesce(excluded.presented_at, devices.presented_at)`,
-        // Renewed but not deployed: the device authenticated with an LDevID other than the newest it had been
-        // issued (devices.ldevid_serial is the row before this change), so it still uses that one.
-        in_use_serial: sql<string>`case when ${RENEWED_NOT_DEPLOYED} then excluded.presented_serial else excluded.ldevid_serial end`,
-        in_use_not_after: sql<number>`case when ${RENEWED_NOT_DEPLOYED} then excluded.presented_not_after else excluded.ldevid_not_after end`,
+        // Renewed but not deployed: it still uses the certificate it presented. Otherwise the new one.
+        in_use_serial: sql<string>`case when ${NOT_DEPLOYING} then excluded.presented_serial else excluded.ldevid_serial end`,
+        in_use_not_after: sql<number>`case when ${NOT_DEPLOYING} then excluded.presented_not_after else excluded.ldevid_not_after end`,
+        // One more issued since what it presented now (or, if it presented nothing, since what it last did).
+        issued_since_presented: sql<number>`case when excluded.presented_serial is null
+          then devices.issued_since_presented else ${STALE_ISSUES} end + 1`,
       })),
     );
 }
 
-const RENEWED_NOT_DEPLOYED = sql`excluded.presented_profile = 'ldevid' and excluded.presented_serial <> devices.ldevid_serial`;
+/**
+ * How many LDevIDs had been issued to the device after the one it presents at this attempt (the columns of
+ * `devices` are the row before the change): 0 for its newest (or an IDevID, or nothing); the count kept in
+ * issued_since_presented when it presents again what it presented last time; and, for an older LDevID that is
+ * not even that one (it went back to a previous pair), 2: it does not use what it was given.
+ */
+const STALE_ISSUES = sql<number>`case
+  when excluded.presented_profile = 'ldevid' and excluded.presented_serial <> devices.ldevid_serial then
+    case when excluded.presented_serial = devices.presented_serial then devices.issued_since_presented else 2 end
+  else 0 end`;
+
+/**
+ * Renewed but not deployed: the device authenticates with an LDevID after at least two newer ones were issued
+ * to it. One is not enough: a device that lost the answer to a renewal (a timeout, the network gone mid-reply)
+ * retries with its old certificate once, then installs what that retry brings; a device that does not deploy
+ * what it receives comes back with the old certificate again.
+ */
+const NOT_DEPLOYING = sql`${STALE_ISSUES} >= ${sql.lit(UNDEPLOYED_ISSUES)}`;
 
 /** Unknown devices are ignored: the UPDATE matches no row. */
 export function recordFailureQuery(db: Kysely<Database>, p: FailureChangeRow) {
   const presentedLdevid = sql`cast(${p.presented_profile} as text) = 'ldevid'`;
+  // STALE_ISSUES, for the parameters instead of `excluded`.
+  const staleIssues = sql<number>`case
+    when ${presentedLdevid} and cast(${p.presented_serial} as text) <> ldevid_serial then
+      case when cast(${p.presented_serial} as text) = presented_serial then issued_since_presented else 2 end
+    else 0 end`;
+  const inUse = sql`${presentedLdevid} and (cast(${p.presented_serial} as text) = ldevid_serial
+    or ${staleIssues} >= ${sql.lit(UNDEPLOYED_ISSUES)})`;
   return db
     .updateTable('devices')
     .set({
@@ -252,12 +286,12 @@ export function recordFailureQuery(db: Kysely<Database>, p: FailureChangeRow) {
       presented_serial: sql<string | null>`coalesce(${p.presented_serial}, presented_serial)`,
       presented_not_after: sql<number | null>`coalesce(${p.presented_not_after}, presented_not_after)`,
       presented_at: sql<number | null>`coalesce(${p.presented_at}, presented_at)`,
-      in_use_serial: sql<
-        string | null
-      >`case when ${presentedLdevid} then ${p.presented_serial} else in_use_serial end`,
+      in_use_serial: sql<string | null>`case when ${inUse} then ${p.presented_serial} else in_use_serial end`,
       in_use_not_after: sql<
         number | null
-      >`case when ${presentedLdevid} then ${p.presented_not_after} else in_use_not_after end`,
+      >`case when ${inUse} then ${p.presented_not_after} else in_use_not_after end`,
+      issued_since_presented: sql<number>`case when cast(${p.presented_serial} as text) is null
+        then issued_since_presented else ${staleIssues} end`,
     })
     .where('id', '=', p.id);
 }

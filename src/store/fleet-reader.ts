@@ -24,8 +24,9 @@ export const FLEET_STATES: readonly FleetState[] = [
 
 /**
  * Why a device is at risk, the first that applies:
- * - `renewed-not-deployed`: a newer LDevID was issued, but the device still authenticates with an older one,
- *   and that one has less than the margin left;
+ * - `renewed-not-deployed`: two or more newer LDevIDs were issued (one may be a lost answer, see
+ *   device-change-queries.ts), but the device still authenticates with an older one, and that one has less
+ *   than the margin left;
  * - `repeated-failures`: at least `failureThreshold` failed attempts in a row;
  * - `renewal-overdue`: past its renewal point with less than the margin left.
  */

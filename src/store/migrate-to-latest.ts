@@ -7,6 +7,7 @@ import { initialMigration } from './migrations/0001-initial.js';
 import { enrollmentMigration } from './migrations/0002-enrollment.js';
 import { revocationMigration } from './migrations/0003-revocation.js';
 import { fleetMigration } from './migrations/0004-fleet.js';
+import { undeployedRenewalsMigration } from './migrations/0008-undeployed-renewals.js';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';
 
@@ -22,6 +23,7 @@ export function storeMigrations(engine: Store['engine']): Record<string, Migrati
     '0002-enrollment': enrollmentMigration(types),
     '0003-revocation': revocationMigration(types),
     '0004-fleet': fleetMigration(types),
+    '0008-undeployed-renewals': undeployedRenewalsMigration(),
   };
 }
 

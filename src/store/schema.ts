@@ -88,6 +88,8 @@ export interface DevicesTable {
   in_use_not_after: number | null;
   /** Failed attempts since the last success; 0 by default. */
   consecutive_failures: Generated<number>;
+  /** From migration 0008: LDevIDs issued since `presented_serial` (see migrations/0008-undeployed-renewals.ts). */
+  issued_since_presented: Generated<number>;
 }
 
 export interface EnrollmentEventsTable {

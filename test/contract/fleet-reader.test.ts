@@ -101,6 +101,7 @@ for (const engine of storeEngines) {
       renewed: uniqueDeviceId('renewed'),
       notDeployed: uniqueDeviceId('not-deployed'),
       notDeployedInTime: uniqueDeviceId('not-deployed-in-time'),
+      lostAnswer: uniqueDeviceId('lost-answer'),
       failing: uniqueDeviceId('failing'),
       recovered: uniqueDeviceId('recovered'),
       twoFailures: uniqueDeviceId('two-failures'),
@@ -135,22 +136,35 @@ for (const engine of storeEngines) {
       certs['renewedOld'] = old;
       certs['renewed'] = renewed.cert;
 
-      // Firmware bug: renews, but keeps authenticating with its first LDevID, which has 10 s left.
+      // Firmware bug: renews, but keeps authenticating with its first LDevID, which has 10 s left, after two
+      // newer ones were issued.
       const stuck = await onboarded(ids.notDeployed, -80);
       const second = fleet.ldevid(-20, presentedLdevid(stuck));
-      const third = fleet.ldevid(-5, presentedLdevid(stuck));
-      await fleet.record(ids.notDeployed, [second.step, third.step]);
+      const third = fleet.ldevid(-10, presentedLdevid(stuck));
+      const fourth = fleet.ldevid(-5, presentedLdevid(stuck));
+      await fleet.record(ids.notDeployed, [second.step, third.step, fourth.step]);
       certs['stuck'] = stuck;
-      certs['third'] = third.cert;
+      certs['fourth'] = fourth.cert;
 
-      // Renewed early, then came back with the old certificate (50 s left) and failed: not at risk yet.
+      // Renewed early, twice, then came back with the old certificate (50 s left) and failed: not at risk yet.
       const early = await onboarded(ids.notDeployedInTime, -40);
       const replacement = fleet.ldevid(-30, presentedLdevid(early));
+      const again = fleet.ldevid(-25, presentedLdevid(early));
       await fleet.record(ids.notDeployedInTime, [
         replacement.step,
+        again.step,
         failure('renewal: the subject differs', -20, presentedLdevid(early)),
       ]);
       certs['early'] = early;
+
+      // Lost the answer to its renewal, retried from its old certificate (20 s left) and installed what the
+      // retry brought: not renewed-but-not-deployed, whatever margin is asked.
+      const lost = await onboarded(ids.lostAnswer, -70);
+      const unanswered = fleet.ldevid(-20, presentedLdevid(lost));
+      const retried = fleet.ldevid(-19, presentedLdevid(lost));
+      await fleet.record(ids.lostAnswer, [unanswered.step, retried.step]);
+      certs['lostOld'] = lost;
+      certs['retried'] = retried.cert;
 
       // Three failures in a row with a fresh certificate; three failures then a success; two failures.
       const failing = await onboarded(ids.failing, -10);
@@ -202,7 +216,7 @@ for (const engine of storeEngines) {
     test('counts every device in exactly one state', async () => {
       const counts = await current().store.fleet.countByState(POLICY);
       assert.deepEqual(counts, {
-        healthy: 5, // healthy, renewed, notDeployedInTime, recovered, twoFailures
+        healthy: 6, // healthy, renewed, notDeployedInTime, lostAnswer, recovered, twoFailures
         renewal_due: 1, // due
         at_risk: 4, // overdue, notDeployed, failing, onboardingFails
         expired: 2, // expired, expiredFailing
@@ -244,11 +258,21 @@ for (const engine of storeEngines) {
     test('renewed but not deployed: the certificate in use is the one presented, not the newest', async () => {
       const [stuck] = (await atRisk()).filter((d) => d.deviceId === ids.notDeployed);
       assert.deepEqual(stuck?.inUse, { serial: certs['stuck']?.serial, notAfter: t(10) });
-      assert.equal(stuck?.newestSerial, certs['third']?.serial);
+      assert.equal(stuck?.newestSerial, certs['fourth']?.serial);
       assert.deepEqual(stuck?.lastSuccessAt, t(-5), 'its renewals succeed');
       const record = await current().store.devices.get(ids.notDeployed);
       assert.deepEqual(record?.lastPresented, { ...presentedLdevid(certs['stuck']!), at: t(-5) });
-      assert.equal(record?.ldevidSerial, certs['third']?.serial);
+      assert.equal(record?.ldevidSerial, certs['fourth']?.serial);
+    });
+
+    test('a device that lost one answer and retried from its old certificate uses what the retry brought', async () => {
+      const listed = (await atRisk({ marginSeconds: 30 })).map((d) => d.deviceId);
+      assert.ok(!listed.includes(ids.lostAnswer), 'its old certificate has 20 s left, but it is not in use');
+      const record = await current().store.devices.get(ids.lostAnswer);
+      assert.deepEqual(record?.lastPresented, { ...presentedLdevid(certs['lostOld']!), at: t(-19) });
+      assert.equal(record?.ldevidSerial, certs['retried']?.serial);
+      const counts = await current().store.fleet.countByState({ ...POLICY, marginSeconds: 30 });
+      assert.equal(counts.at_risk, 5, 'overdue, due, notDeployed, failing, onboardingFails');
     });
 
     test('a device that renewed normally, or is past its renewal point with time left, is not at risk', async () => {
@@ -317,12 +341,14 @@ for (const engine of storeEngines) {
       const a2 = fleet.ldevid(-40, presentedLdevid(a1.cert));
       const b2 = fleet.ldevid(-40, presentedLdevid(b1.cert));
       const a3 = fleet.ldevid(-30, presentedLdevid(a1.cert));
+      const a4 = fleet.ldevid(-25, presentedLdevid(a1.cert));
       const steps: Array<[DeviceId, [DeviceChange, number]]> = [
         [a, a1.step],
         [b, b1.step],
         [a, a2.step],
         [b, b2.step],
         [a, a3.step],
+        [a, a4.step],
         [b, failure('BAD_REQUEST', -20, presentedLdevid(b2.cert))],
       ];
       const outcomes = steps.map(([id, [change, offset]]): EnrollmentOutcome => ({
@@ -336,7 +362,7 @@ for (const engine of storeEngines) {
       );
       assert.deepEqual(
         listed.map((d) => [d.deviceId, d.reason, d.inUse?.serial, d.newestSerial]),
-        [[a, 'renewed-not-deployed', a1.cert.serial, a3.cert.serial]],
+        [[a, 'renewed-not-deployed', a1.cert.serial, a4.cert.serial]],
       );
       const deviceB = await store.devices.get(b);
       assert.equal(deviceB?.consecutiveFailures, 1);

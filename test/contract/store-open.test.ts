@@ -3,10 +3,12 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { isPkiError } from '../../src/core/pki-error.js';
+import { storeMigrations } from '../../src/store/migrate-to-latest.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Database } from '../../src/store/schema.js';
+import type { Store } from '../../src/store/store.js';
 import { postgresTestServer, postgresTestUrl } from '../helpers/postgres.js';
 import { storeEngines, useStore } from '../helpers/store-engines.js';
 import {
@@ -22,28 +24,55 @@ import {
   uniqueDeviceId,
 } from './store-records.js';
 
-/** Undoes migration 0004 (the fleet view's columns and indexes on devices), as a database before it looked. */
-async function windBackFleet(raw: Kysely<Database>): Promise<void> {
-  for (const index of [
-    'devices_in_use_not_after_idx',
-    'devices_ldevid_renew_at_idx',
-    'devices_consecutive_failures_idx',
-  ]) {
-    await raw.schema.dropIndex(index).execute();
+/** What each migration after 0001 created, undone, as a database before it looked. */
+const UNDO: Record<string, (raw: Kysely<Database>) => Promise<void>> = {
+  '0002-enrollment': async (raw) => {
+    await raw.schema.dropTable('enrollment_tokens').execute();
+    await raw.schema.dropTable('pending_enrollments').execute();
+  },
+  '0003-revocation': async (raw) => {
+    await raw.schema.dropTable('crls').execute();
+    await raw.schema.dropIndex('certificates_issuer_id_not_after_revoked_idx').execute();
+  },
+  '0004-fleet': async (raw) => {
+    for (const index of [
+      'devices_in_use_not_after_idx',
+      'devices_ldevid_renew_at_idx',
+      'devices_consecutive_failures_idx',
+    ]) {
+      await raw.schema.dropIndex(index).execute();
+    }
+    for (const column of [
+      'ldevid_renew_at',
+      'presented_profile',
+      'presented_issuer_id',
+      'presented_serial',
+      'presented_not_after',
+      'presented_at',
+      'in_use_serial',
+      'in_use_not_after',
+      'consecutive_failures',
+    ]) {
+      await raw.schema.alterTable('devices').dropColumn(column).execute();
+    }
+  },
+  '0008-undeployed-renewals': async (raw) => {
+    await raw.schema.alterTable('devices').dropColumn('issued_since_presented').execute();
+  },
+};
+
+/** Undoes every migration after `last`, newest first, and forgets them, as a database left at `last` looks. */
+async function windBackTo(raw: Kysely<Database>, engine: Store['engine'], last: string): Promise<void> {
+  const later = Object.keys(storeMigrations(engine)).filter((name) => name > last);
+  for (const name of later.reverse()) {
+    const undo = UNDO[name];
+    assert.ok(undo, `store-open.test.ts: say how to undo migration ${name}`);
+    await undo(raw);
   }
-  for (const column of [
-    'ldevid_renew_at',
-    'presented_profile',
-    'presented_issuer_id',
-    'presented_serial',
-    'presented_not_after',
-    'presented_at',
-    'in_use_serial',
-    'in_use_not_after',
-    'consecutive_failures',
-  ]) {
-    await raw.schema.alterTable('devices').dropColumn(column).execute();
-  }
+  await raw
+    .deleteFrom('kysely_migration' as never)
+    .where('name' as never, '>', last as never)
+    .execute();
 }
 
 for (const engine of storeEngines) {
@@ -70,24 +99,23 @@ for (const engine of storeEngines) {
         .execute();
       assert.deepEqual(
         applied.map((row) => (row as { name: string }).name),
-        ['0001-initial', '0002-enrollment', '0003-revocation', '0004-fleet'],
+        Object.keys(storeMigrations(engine.name)),
+      );
+      assert.deepEqual(
+        Object.keys(UNDO),
+        Object.keys(storeMigrations(engine.name)).slice(1),
+        'the wind-back tests know how to undo every migration',
       );
     });
 
-    test('a database at 0001 is brought up to date (0002 to 0004), keeping its rows', async () => {
-      const { store, openAnother, raw } = current();
+    // The wind-back tests change the schema under the store's connections: each takes a store of its own.
+    test('a database at 0001 is brought up to date, keeping its rows', async (t) => {
+      const own = await engine.create();
+      t.after(() => own.dispose());
+      const { store, openAnother, raw } = own;
       const issuer = issuerRecord();
       await store.issuers.add(issuer);
-      // Wind the database back to what 0001 left.
-      await windBackFleet(raw);
-      await raw.schema.dropTable('crls').execute();
-      await raw.schema.dropIndex('certificates_issuer_id_not_after_revoked_idx').execute();
-      await raw.schema.dropTable('enrollment_tokens').execute();
-      await raw.schema.dropTable('pending_enrollments').execute();
-      await raw
-        .deleteFrom('kysely_migration' as never)
-        .where('name' as never, 'in', ['0002-enrollment', '0003-revocation', '0004-fleet'] as never)
-        .execute();
+      await windBackTo(raw, engine.name, '0001-initial');
 
       const upgraded = await openAnother();
       try {
@@ -109,8 +137,10 @@ for (const engine of storeEngines) {
       }
     });
 
-    test('0004 gives the devices onboarded before it their certificate in use and renewal point', async () => {
-      const { store, openAnother, raw } = current();
+    test('0004 gives the devices onboarded before it their certificate in use and renewal point', async (t) => {
+      const own = await engine.create();
+      t.after(() => own.dispose());
+      const { store, openAnother, raw } = own;
       const issuer = issuerRecord();
       await store.issuers.add(issuer);
       const deviceId = uniqueDeviceId();
@@ -126,17 +156,21 @@ for (const engine of storeEngines) {
         { issuerId: issuer.id, serial: randomSerial(), productLine: null },
         at(0),
       );
-      await windBackFleet(raw);
-      await raw
-        .deleteFrom('kysely_migration' as never)
-        .where('name' as never, '=', '0004-fleet' as never)
-        .execute();
+      await windBackTo(raw, engine.name, '0003-revocation');
 
       const upgraded = await openAnother();
       try {
         const device = await upgraded.devices.get(deviceId);
         assert.deepEqual(device?.ldevidRenewAt, at(2000), 'two thirds of its lifetime');
         assert.equal(device?.consecutiveFailures, 0);
+        // This SQLite connection prepares against the schema it last read; reading the table's columns refreshes it.
+        if (engine.name === 'sqlite') await sql`pragma table_info(devices)`.execute(raw);
+        const counter = await raw
+          .selectFrom('devices')
+          .select('issued_since_presented')
+          .where('id', '=', deviceId)
+          .executeTakeFirst();
+        assert.equal(Number(counter?.issued_since_presented), 1, '0008: one LDevID since what it presented');
         const query = { marginSeconds: 1500, failureThreshold: 3 };
         assert.deepEqual(
           (await upgraded.fleet.atRisk({ now: at(2001), ...query })).map((d) => [

@@ -93,7 +93,8 @@ describe('certfleet fleet CLI', () => {
       await record('stuck-1', [
         stuck.step,
         ldevid('stuck-2', -8 * DAY, stuck.presented).step,
-        ldevid('stuck-3', -HOUR, stuck.presented).step,
+        ldevid('stuck-3', -2 * HOUR, stuck.presented).step,
+        ldevid('stuck-4', -HOUR, stuck.presented).step,
       ]);
       const failing = ldevid('failing-1', -2 * DAY);
       await record('failing-1', [
@@ -218,7 +219,7 @@ describe('certfleet fleet CLI', () => {
     assert.equal(stuck?.['deviceId'], 'stuck-1');
     assert.equal(stuck?.['reason'], 'renewed-not-deployed');
     assert.equal(stuck?.inUse?.serial, serials['stuck-1']);
-    assert.equal(stuck?.['newestSerial'], serials['stuck-3']);
+    assert.equal(stuck?.['newestSerial'], serials['stuck-4']);
     assert.ok(Math.abs((stuck?.inUse?.secondsLeft ?? 0) - 2 * DAY) < 120);
     assert.equal(json.devices[2]?.['consecutiveFailures'], 3);
   });

@@ -19,9 +19,9 @@ const STATE_ROWS: ReadonlyArray<readonly [FleetState, string]> = [
 
 const RULES_HELP = `
 A device is at risk when, with less than the margin left on the certificate it uses, its renewal is
-overdue (past the renewal point csrattrs announces) or it was renewed but still authenticates with an
-older certificate (renewed, not deployed); or when its last enrollment attempts failed (--failures in a
-row). See docs/fleet.md.`;
+overdue (past the renewal point csrattrs announces) or it was renewed twice or more but still
+authenticates with an older certificate (renewed, not deployed); or when its last enrollment attempts
+failed (--failures in a row). See docs/fleet.md.`;
 
 export function fleetCommand(context: () => CliContext): Command {
   const fleet = new Command('fleet').description('the fleet view: devices per state, devices at risk');

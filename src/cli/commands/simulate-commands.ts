@@ -37,6 +37,7 @@ interface SimulateOptions {
   cycles: number;
   permanent: number;
   outage: number;
+  lostAnswer: number;
   skew: number;
   serverDown?: number;
   margin?: number;
@@ -77,6 +78,12 @@ export function simulateCommand(context: () => CliContext): Command {
       'devices whose network is down once, for a fifteenth of the lifetime',
       share,
       0.05,
+    )
+    .option(
+      '--lost-answer <share>',
+      'devices that never receive the answer to their first renewal (the server issued it) and retry',
+      share,
+      0.02,
     )
     .option(
       '--skew <share>',
@@ -121,7 +128,12 @@ export function simulateCommand(context: () => CliContext): Command {
         devices: options.devices,
         lifetimeSeconds: options.lifetime,
         renewalCycles: options.cycles,
-        shares: { permanent: options.permanent, outage: options.outage, clockSkew: options.skew },
+        shares: {
+          permanent: options.permanent,
+          outage: options.outage,
+          lostAnswer: options.lostAnswer,
+          clockSkew: options.skew,
+        },
         ...(options.serverDown === undefined ? {} : { serverDownSeconds: options.serverDown }),
         seed: options.seed,
         concurrency: options.concurrency,
