@@ -44,4 +44,18 @@ export interface CertificateReader {
     issuerId: IssuerId,
     options: { readonly notAfterFrom: Date; readonly revokedSince?: Date },
   ): Promise<readonly RevokedCertificate[]>;
+  /**
+   * The issued certificates of one profile that belong to no device (code-signing, TLS server, factory
+   * station, OCSP responder) and have not expired at `validAt`: neither prepared nor revoked, notAfter at or
+   * after it. Ordered by notAfter then serial; at most `limit` (default 100, max 10 000). A certificate issued
+   * for a device (an operator naming one) is the device's and not listed. Reads only the certificates without
+   * a device, however large the fleet, so it may run at every metrics refresh.
+   */
+  listIssuedWithoutDevice(query: IssuedWithoutDeviceQuery): Promise<readonly CertificateRecord[]>;
+}
+
+export interface IssuedWithoutDeviceQuery {
+  readonly profile: string;
+  readonly validAt: Date;
+  readonly limit?: number;
 }

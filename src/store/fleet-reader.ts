@@ -1,4 +1,4 @@
-import type { DeviceId, SerialHex } from '../core/ids.js';
+import type { DeviceId, IssuerId, SerialHex } from '../core/ids.js';
 
 /**
  * A device's place in the fleet view, judged at a moment `now`. The first that applies, in this order:
@@ -73,4 +73,49 @@ export interface AtRiskDevice {
 export interface FleetReader {
   atRisk(query: AtRiskQuery): Promise<readonly AtRiskDevice[]>;
   countByState(query: FleetQuery): Promise<Readonly<Record<FleetState, number>>>;
+  /**
+   * Devices with their state by the rules above (one device is in the state countByState counts it in), by
+   * id, page by page from a key: the admin API's device list.
+   */
+  devices(query: FleetDeviceQuery): Promise<readonly FleetDevice[]>;
+  /** One device with its state; undefined if it is not registered. */
+  device(id: DeviceId, query: FleetQuery): Promise<FleetDevice | undefined>;
+  /** {@link atRisk} paged by key (most urgent first) rather than by offset: stable while devices change. */
+  atRiskAfter(query: AtRiskPageQuery): Promise<readonly AtRiskDevice[]>;
+}
+
+/** A device in the fleet view: what AtRiskDevice says of it, its state and, when at risk, why. */
+export interface FleetDevice extends Omit<AtRiskDevice, 'reason'> {
+  readonly state: FleetState;
+  /** Set when (and only when) the state is `at_risk`. */
+  readonly atRiskReason: AtRiskReason | null;
+  /** The issuer and expiry of the newest LDevID (newestSerial). */
+  readonly newestIssuerId: IssuerId | null;
+  readonly newestNotAfter: Date | null;
+  /** The birth certificate, when the device has one. */
+  readonly idevidSerial: SerialHex | null;
+  readonly idevidIssuerId: IssuerId | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface FleetDeviceQuery extends FleetQuery {
+  /** Only devices in one of these states (an empty list matches none). */
+  readonly states?: readonly FleetState[];
+  readonly productLine?: string;
+  /** Keyset: only devices whose id sorts after this one. */
+  readonly afterId?: DeviceId;
+  /** Default 100, at most 10 000. */
+  readonly limit?: number;
+}
+
+/** Where a page of devices at risk ends: the expiry of its last device's certificate in use (null: none), and its id. */
+export interface AtRiskKey {
+  readonly inUseNotAfter: Date | null;
+  readonly deviceId: DeviceId;
+}
+
+export interface AtRiskPageQuery extends FleetQuery {
+  readonly after?: AtRiskKey;
+  readonly limit?: number;
 }

@@ -7,6 +7,9 @@ import { initialMigration } from './migrations/0001-initial.js';
 import { enrollmentMigration } from './migrations/0002-enrollment.js';
 import { revocationMigration } from './migrations/0003-revocation.js';
 import { fleetMigration } from './migrations/0004-fleet.js';
+import { monitorMigration } from './migrations/0005-monitor.js';
+import { alertsMigration } from './migrations/0006-alerts.js';
+import { apiTokensMigration } from './migrations/0007-api-tokens.js';
 import { undeployedRenewalsMigration } from './migrations/0008-undeployed-renewals.js';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';
@@ -23,6 +26,9 @@ export function storeMigrations(engine: Store['engine']): Record<string, Migrati
     '0002-enrollment': enrollmentMigration(types),
     '0003-revocation': revocationMigration(types),
     '0004-fleet': fleetMigration(types),
+    '0005-monitor': monitorMigration(types),
+    '0006-alerts': alertsMigration(types),
+    '0007-api-tokens': apiTokensMigration(types),
     '0008-undeployed-renewals': undeployedRenewalsMigration(),
   };
 }

@@ -18,6 +18,13 @@ export interface Database {
   enrollment_tokens: EnrollmentTokensTable;
   pending_enrollments: PendingEnrollmentsTable;
   crls: CrlsTable;
+  api_tokens: ApiTokensTable;
+  monitored_endpoints: MonitoredEndpointsTable;
+  endpoint_observations: EndpointObservationsTable;
+  alert_rules: AlertRulesTable;
+  alert_states: AlertStatesTable;
+  alert_deliveries: AlertDeliveriesTable;
+  alert_delivery_attempts: AlertDeliveryAttemptsTable;
 }
 
 export interface IssuersTable {
@@ -161,4 +168,136 @@ export interface CrlsTable {
   der: Uint8Array;
   /** Null for a full CRL; the base full CRL's number for a delta CRL. */
   base_crl_number: number | null;
+}
+
+/** From migration 0006 (alerts, see migrations/0006-alerts.ts). `name` is unique. */
+export interface AlertRulesTable {
+  id: string;
+  name: string;
+  kind: string;
+  /** JSON object of the kind's parameters (AlertCondition less its kind). */
+  params: string;
+  subject_kind: string | null;
+  label_pattern: string | null;
+  /** JSON array of channel names. */
+  channels: string;
+  /** 0 or 1. */
+  enabled: number;
+  quiet_start: string | null;
+  quiet_end: string | null;
+  quiet_time_zone: string | null;
+  created_at: number;
+}
+
+/** Primary key (rule_id, subject_key); `version` is bumped by every change (compare-and-set). */
+export interface AlertStatesTable {
+  rule_id: string;
+  subject_key: string;
+  label: string;
+  level: string | null;
+  firing_since: number | null;
+  notified_level: string | null;
+  resolved_at: number | null;
+  updated_at: number;
+  version: number;
+}
+
+export interface AlertDeliveriesTable {
+  id: Generated<number>;
+  rule_id: string;
+  rule_name: string;
+  subject_key: string;
+  event: string;
+  level: string;
+  channel: string;
+  /** JSON of the notification. */
+  payload: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
+/** Primary key (delivery_id, attempt). */
+export interface AlertDeliveryAttemptsTable {
+  delivery_id: number;
+  attempt: number;
+  at: number;
+  outcome: string;
+  error: string | null;
+  duration_ms: number;
+}
+
+/** From migration 0005 (the external monitor, see migrations/0005-monitor.ts). `name` is unique. */
+export interface MonitoredEndpointsTable {
+  id: Generated<number>;
+  name: string;
+  host: string;
+  port: number;
+  sni: string | null;
+  protocol: string;
+  kind: string;
+  device_id: string | null;
+  client_credential: string | null;
+  /** JSON object of text labels. */
+  labels: string;
+  notes: string | null;
+  /** 0 or 1. */
+  enabled: number;
+  created_at: number;
+  updated_at: number;
+  consecutive_failures: Generated<number>;
+  last_probed_at: number | null;
+  /** The newest row of endpoint_observations for this endpoint, written with it. */
+  last_observation_id: number | null;
+}
+
+/** One probe of an endpoint; booleans are 0, 1 or null (not judged). */
+export interface EndpointObservationsTable {
+  id: Generated<number>;
+  endpoint_id: number;
+  observed_at: number;
+  duration_ms: number;
+  outcome: string;
+  error_message: string | null;
+  tls_version: string | null;
+  protocol_result: string | null;
+  leaf_serial: string | null;
+  leaf_issuer: string | null;
+  leaf_subject: string | null;
+  /** JSON array of text SANs. */
+  leaf_sans: string | null;
+  leaf_not_before: number | null;
+  leaf_not_after: number | null;
+  leaf_fingerprint_sha256: string | null;
+  key_algorithm: string | null;
+  /** The presented certificates' DER, concatenated. */
+  chain_der: Uint8Array | null;
+  chain_length: number;
+  /** The earliest notAfter among the presented certificates. */
+  chain_not_after: number | null;
+  chain_valid: number | null;
+  chain_error: string | null;
+  chain_valid_system: number | null;
+  chain_system_error: string | null;
+  hostname_matches: number | null;
+  linked_serial: string | null;
+  linked_issuer_id: string | null;
+  linked_device_id: string | null;
+}
+
+/** From migration 0007 (the admin API's operator tokens); `name` is unique, revoked tokens' included. */
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  /** `read` or `admin` (ApiTokenScope). */
+  scope: string;
+  /** Lower-case hex SHA-256 of the token's secret; the secret itself is never stored. */
+  secret_sha256: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
 }

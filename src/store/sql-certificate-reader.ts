@@ -5,6 +5,7 @@ import type {
   CertificateQuery,
   CertificateReader,
   CertificateStatusRecord,
+  IssuedWithoutDeviceQuery,
   RevokedCertificate,
 } from './certificate-reader.js';
 import { toCertificateRecord } from './certificate-row.js';
@@ -105,6 +106,28 @@ export class SqlCertificateReader implements CertificateReader {
       reason: row.revocation_reason as RevocationReason,
       invalidityDate: fromEpochMsOrNull(row.invalidity_date),
     }));
+  }
+
+  /**
+   * Served by certificates_device_id_spki_sha256_idx (migration 0001): `device_id is null` is the leading
+   * column's range of certificates without a device, a few per service or signer, whatever the fleet's size;
+   * profile, status and notAfter are filtered on the way and the few rows sorted.
+   */
+  async listIssuedWithoutDevice(query: IssuedWithoutDeviceQuery): Promise<readonly CertificateRecord[]> {
+    const validAt = toEpochMs(query.validAt, 'validAt');
+    const rows = await this.db
+      .selectFrom('certificates')
+      .selectAll()
+      .where('device_id', 'is', null)
+      .where('profile', '=', query.profile)
+      .where('status', '=', 'issued' satisfies CertificateStatus)
+      .where('not_after', '>=', validAt)
+      .orderBy('not_after')
+      .orderBy('serial')
+      .orderBy('issuer_id')
+      .limit(pageLimit(query.limit))
+      .execute();
+    return rows.map(toCertificateRecord);
   }
 }
 

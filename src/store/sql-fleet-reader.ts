@@ -1,12 +1,16 @@
 import { sql } from 'kysely';
 import type { Kysely, RawBuilder, SqlBool } from 'kysely';
-import type { DeviceId, SerialHex } from '../core/ids.js';
+import type { DeviceId, IssuerId, SerialHex } from '../core/ids.js';
 import { PkiError } from '../core/pki-error.js';
 import { fromEpochMsOrNull, toEpochMs } from './epoch-ms.js';
 import type {
   AtRiskDevice,
+  AtRiskKey,
+  AtRiskPageQuery,
   AtRiskQuery,
   AtRiskReason,
+  FleetDevice,
+  FleetDeviceQuery,
   FleetQuery,
   FleetReader,
   FleetState,
@@ -120,6 +124,172 @@ export class SqlFleetReader implements FleetReader {
     const judged = Object.values(counts).reduce((a, n) => a + n, 0);
     return { ...counts, healthy: Number(row.total) - judged };
   }
+
+  /**
+   * One state is filtered by its condition (fleetStateCondition), so it reads through the same indexes as
+   * countByState; several by the state expression.
+   */
+  async devices(query: FleetDeviceQuery): Promise<readonly FleetDevice[]> {
+    const b = boundsOf(query);
+    let select = this.selectFleetDevices(b);
+    if (query.states !== undefined) select = select.where(fleetStatesCondition(query.states, b));
+    if (query.productLine !== undefined) select = select.where('product_line', '=', query.productLine);
+    if (query.afterId !== undefined) select = select.where('id', '>', query.afterId);
+    const rows = await select.orderBy('id').limit(pageLimit(query.limit)).execute();
+    return rows.map((row) => toFleetDevice(row, b));
+  }
+
+  async device(id: DeviceId, query: FleetQuery): Promise<FleetDevice | undefined> {
+    const b = boundsOf(query);
+    const row = await this.selectFleetDevices(b).where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : toFleetDevice(row, b);
+  }
+
+  async atRiskAfter(query: AtRiskPageQuery): Promise<readonly AtRiskDevice[]> {
+    const b = boundsOf(query);
+    let select = this.selectFleetDevices(b).where(atRiskCondition(b));
+    if (query.after !== undefined) select = select.where(afterAtRiskKey(query.after));
+    const rows = await select
+      // As atRisk: an expression, so PostgreSQL does not walk the whole index in order.
+      .orderBy(sql`coalesce(in_use_not_after, ${NO_EXPIRY})`)
+      .orderBy('id')
+      .limit(pageLimit(query.limit))
+      .execute();
+    return rows.map((row) => ({ ...toFleetDevice(row, b), reason: reasonOf(row, b) }));
+  }
+
+  private selectFleetDevices(b: Bounds) {
+    return this.db
+      .selectFrom('devices')
+      .select([
+        'id',
+        'product_line',
+        'in_use_serial',
+        'in_use_not_after',
+        'ldevid_serial',
+        'ldevid_issuer_id',
+        'ldevid_not_after',
+        'ldevid_renew_at',
+        'consecutive_failures',
+        'last_success_at',
+        'last_failure_at',
+        'last_failure_reason',
+        'presented_at',
+        'idevid_serial',
+        'idevid_issuer_id',
+        'created_at',
+        'updated_at',
+      ])
+      .select(fleetStateOf(b).as('fleet_state'));
+  }
+}
+
+/** The states other than healthy, in the order FleetState gives them precedence. */
+const JUDGED_STATES = [
+  'decommissioned',
+  'revoked',
+  'expired',
+  'at_risk',
+  'renewal_due',
+  'provisioned',
+] as const satisfies readonly FleetState[];
+
+/**
+ * The condition of each state, as countByState counts it (the states partition the fleet, so a device meets
+ * exactly one): the predicates of the partial indexes word for word, and atRiskCondition itself. Healthy is
+ * what meets none of the others.
+ */
+function fleetStateCondition(state: FleetState, b: Bounds): RawBuilder<SqlBool> {
+  switch (state) {
+    case 'decommissioned':
+      return sql<SqlBool>`state = 'decommissioned'`;
+    case 'revoked':
+      return sql<SqlBool>`state = 'revoked'`;
+    case 'expired':
+      return sql<SqlBool>`${LIVE_DEVICE} and in_use_not_after <= ${b.now}`;
+    case 'at_risk':
+      return atRiskCondition(b);
+    case 'renewal_due':
+      return sql<SqlBool>`${LIVE_DEVICE} and ldevid_renew_at <= ${b.now} and in_use_serial = ldevid_serial
+            and in_use_not_after >= ${b.until} and consecutive_failures < ${b.failureThreshold}`;
+    case 'provisioned':
+      return sql<SqlBool>`${LIVE_DEVICE} and in_use_not_after is null and consecutive_failures < ${b.failureThreshold}`;
+    case 'healthy':
+      return sql<SqlBool>`${LIVE_DEVICE} and ${fleetStateOf(b)} = 'healthy'`;
+  }
+}
+
+function fleetStatesCondition(states: readonly FleetState[], b: Bounds): RawBuilder<SqlBool> {
+  const [only, ...more] = states;
+  if (only === undefined) return sql<SqlBool>`1 = 0`;
+  if (more.length === 0) return fleetStateCondition(only, b);
+  return sql<SqlBool>`${fleetStateOf(b)} in (${sql.join(states.map((state) => sql.lit(state)))})`;
+}
+
+/** A device's state as a CASE over fleetStateCondition; a condition that is NULL counts as not met. */
+function fleetStateOf(b: Bounds): RawBuilder<FleetState> {
+  const whens = JUDGED_STATES.map(
+    (state) => sql`when ${fleetStateCondition(state, b)} then ${sql.lit(state)}`,
+  );
+  return sql<FleetState>`(case ${sql.join(whens, sql` `)} else 'healthy' end)`;
+}
+
+/** After `after` in atRiskAfter's order: coalesce(in_use_not_after, NO_EXPIRY), then id. */
+function afterAtRiskKey(after: AtRiskKey): RawBuilder<SqlBool> {
+  if (after.inUseNotAfter === null) {
+    return sql<SqlBool>`(in_use_not_after is null and id > ${after.deviceId})`;
+  }
+  const key = toEpochMs(after.inUseNotAfter, 'after.inUseNotAfter');
+  return sql<SqlBool>`(in_use_not_after > ${key} or in_use_not_after is null
+    or (in_use_not_after = ${key} and id > ${after.deviceId}))`;
+}
+
+interface FleetDeviceRow {
+  id: string;
+  product_line: string | null;
+  in_use_serial: string | null;
+  in_use_not_after: number | null;
+  ldevid_serial: string | null;
+  ldevid_issuer_id: string | null;
+  ldevid_not_after: number | null;
+  ldevid_renew_at: number | null;
+  consecutive_failures: number;
+  last_success_at: number | null;
+  last_failure_at: number | null;
+  last_failure_reason: string | null;
+  presented_at: number | null;
+  idevid_serial: string | null;
+  idevid_issuer_id: string | null;
+  created_at: number;
+  updated_at: number;
+  fleet_state: FleetState;
+}
+
+function toFleetDevice(row: FleetDeviceRow, b: Bounds): FleetDevice {
+  const state = row.fleet_state;
+  return {
+    deviceId: row.id as DeviceId,
+    productLine: row.product_line,
+    state,
+    atRiskReason: state === 'at_risk' ? reasonOf(row, b) : null,
+    inUse:
+      row.in_use_serial === null || row.in_use_not_after === null
+        ? null
+        : { serial: row.in_use_serial as SerialHex, notAfter: new Date(row.in_use_not_after) },
+    newestSerial: row.ldevid_serial as SerialHex | null,
+    newestIssuerId: row.ldevid_issuer_id as IssuerId | null,
+    newestNotAfter: fromEpochMsOrNull(row.ldevid_not_after),
+    renewAt: fromEpochMsOrNull(row.ldevid_renew_at),
+    consecutiveFailures: Number(row.consecutive_failures),
+    lastSuccessAt: fromEpochMsOrNull(row.last_success_at),
+    lastFailureAt: fromEpochMsOrNull(row.last_failure_at),
+    lastFailureReason: row.last_failure_reason,
+    lastPresentedAt: fromEpochMsOrNull(row.presented_at),
+    idevidSerial: row.idevid_serial as SerialHex | null,
+    idevidIssuerId: row.idevid_issuer_id as IssuerId | null,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+  };
 }
 
 function boundsOf(query: FleetQuery): Bounds {

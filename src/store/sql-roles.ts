@@ -2,14 +2,23 @@ import type { Kysely } from 'kysely';
 import type { AuditAppender } from './audit-appender.js';
 import type { RevocationRecorder } from './revocation-recorder.js';
 import type { Database } from './schema.js';
+import { SqlAlertRules } from './sql-alert-rules.js';
+import { SqlAlertStates } from './sql-alert-states.js';
 import { SqlAuditLog } from './sql-audit-log.js';
 import { SqlCertificateLifecycle } from './sql-certificate-lifecycle.js';
 import { SqlCertificateReader } from './sql-certificate-reader.js';
 import { SqlCrlStore } from './sql-crl-store.js';
+import { SqlDeliveryLog } from './sql-delivery-log.js';
 import { SqlDeviceRegistry } from './sql-device-registry.js';
 import { SqlEnrollmentLog } from './sql-enrollment-log.js';
 import { SqlFleetReader } from './sql-fleet-reader.js';
+import { SqlApiTokens } from './sql-api-tokens.js';
+import { SqlAuditHistory } from './sql-audit-history.js';
+import { SqlCertificateCatalog } from './sql-certificate-catalog.js';
+import { SqlEnrollmentTokenCatalog } from './sql-enrollment-token-catalog.js';
 import { SqlEnrollmentTokens } from './sql-enrollment-tokens.js';
+import { SqlEndpointRegistry } from './sql-endpoint-registry.js';
+import { SqlObservationLog } from './sql-observation-log.js';
 import { SqlIssuerRegistry } from './sql-issuer-registry.js';
 import { SqlPendingEnrollments } from './sql-pending-enrollments.js';
 import type { Store } from './store.js';
@@ -30,6 +39,15 @@ export type SqlRoles = Pick<
   | 'pendingEnrollments'
   | 'crls'
   | 'fleet'
+  | 'apiTokens'
+  | 'certificateCatalog'
+  | 'auditHistory'
+  | 'enrollmentTokenCatalog'
+  | 'endpoints'
+  | 'observations'
+  | 'alertRules'
+  | 'alertStates'
+  | 'alertDeliveries'
 >;
 
 export function createSqlRoles(
@@ -48,5 +66,14 @@ export function createSqlRoles(
     pendingEnrollments: new SqlPendingEnrollments(db),
     crls: new SqlCrlStore(db),
     fleet: new SqlFleetReader(db),
+    apiTokens: new SqlApiTokens(db),
+    certificateCatalog: new SqlCertificateCatalog(db),
+    auditHistory: new SqlAuditHistory(db),
+    enrollmentTokenCatalog: new SqlEnrollmentTokenCatalog(db),
+    endpoints: new SqlEndpointRegistry(db),
+    observations: new SqlObservationLog(db),
+    alertRules: new SqlAlertRules(db),
+    alertStates: new SqlAlertStates(db),
+    alertDeliveries: new SqlDeliveryLog(db),
   };
 }

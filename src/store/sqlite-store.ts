@@ -1,14 +1,23 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
+import type { AlertRules } from './alert-rules.js';
+import type { AlertStates } from './alert-states.js';
 import type { AuditLog } from './audit-log.js';
 import type { CertificateLedger } from './certificate-ledger.js';
 import type { CertificateLifecycle } from './certificate-lifecycle.js';
 import type { CertificateReader } from './certificate-reader.js';
 import type { CrlStore } from './crl-store.js';
+import type { DeliveryLog } from './delivery-log.js';
 import type { DeviceRegistry } from './device-registry.js';
 import type { EnrollmentLog } from './enrollment-log.js';
 import type { EnrollmentTokens } from './enrollment-tokens.js';
 import type { FleetReader } from './fleet-reader.js';
+import type { ApiTokens } from './api-tokens.js';
+import type { AuditHistory } from './audit-history.js';
+import type { CertificateCatalog } from './certificate-catalog.js';
+import type { EnrollmentTokenCatalog } from './enrollment-token-catalog.js';
+import type { EndpointRegistry } from './endpoint-registry.js';
+import type { ObservationLog } from './observation-log.js';
 import { GroupCommitEnrollmentRecorder } from './group-commit-enrollment-recorder.js';
 import type { IssuerRegistry } from './issuer-registry.js';
 import { migrateToLatest } from './migrate-to-latest.js';
@@ -44,6 +53,15 @@ export class SqliteStore implements Store {
   readonly pendingEnrollments: PendingEnrollments;
   readonly crls: CrlStore;
   readonly fleet: FleetReader;
+  readonly apiTokens: ApiTokens;
+  readonly certificateCatalog: CertificateCatalog;
+  readonly auditHistory: AuditHistory;
+  readonly enrollmentTokenCatalog: EnrollmentTokenCatalog;
+  readonly endpoints: EndpointRegistry;
+  readonly observations: ObservationLog;
+  readonly alertRules: AlertRules;
+  readonly alertStates: AlertStates;
+  readonly alertDeliveries: DeliveryLog;
   private closing: Promise<void> | undefined;
 
   private readonly writer: SqliteWriterThread | undefined;
@@ -78,6 +96,15 @@ export class SqliteStore implements Store {
     this.pendingEnrollments = roles.pendingEnrollments;
     this.crls = roles.crls;
     this.fleet = roles.fleet;
+    this.apiTokens = roles.apiTokens;
+    this.certificateCatalog = roles.certificateCatalog;
+    this.auditHistory = roles.auditHistory;
+    this.enrollmentTokenCatalog = roles.enrollmentTokenCatalog;
+    this.endpoints = roles.endpoints;
+    this.observations = roles.observations;
+    this.alertRules = roles.alertRules;
+    this.alertStates = roles.alertStates;
+    this.alertDeliveries = roles.alertDeliveries;
     this.enrollmentRecorder = new GroupCommitEnrollmentRecorder(
       this.writer ? new ThreadedEnrollmentRecorder(this.writer) : new SqliteEnrollmentRecorder(sqlite, db),
     );

@@ -1,13 +1,22 @@
+import type { AlertRules } from './alert-rules.js';
+import type { AlertStates } from './alert-states.js';
 import type { AuditLog } from './audit-log.js';
 import type { CertificateLedger } from './certificate-ledger.js';
 import type { CertificateLifecycle } from './certificate-lifecycle.js';
 import type { CertificateReader } from './certificate-reader.js';
 import type { CrlStore } from './crl-store.js';
+import type { DeliveryLog } from './delivery-log.js';
 import type { DeviceRegistry } from './device-registry.js';
 import type { EnrollmentLog } from './enrollment-log.js';
 import type { EnrollmentRecorder } from './enrollment-recorder.js';
 import type { EnrollmentTokens } from './enrollment-tokens.js';
 import type { FleetReader } from './fleet-reader.js';
+import type { ApiTokens } from './api-tokens.js';
+import type { AuditHistory } from './audit-history.js';
+import type { CertificateCatalog } from './certificate-catalog.js';
+import type { EnrollmentTokenCatalog } from './enrollment-token-catalog.js';
+import type { EndpointRegistry } from './endpoint-registry.js';
+import type { ObservationLog } from './observation-log.js';
 import type { IssuerRegistry } from './issuer-registry.js';
 import type { PendingEnrollments } from './pending-enrollments.js';
 
@@ -31,5 +40,17 @@ export interface Store {
   readonly crls: CrlStore;
   /** The fleet view: devices at risk, devices per state. */
   readonly fleet: FleetReader;
+  /** The admin API: operators' tokens, and the lists it pages through by key. */
+  readonly apiTokens: ApiTokens;
+  readonly certificateCatalog: CertificateCatalog;
+  readonly auditHistory: AuditHistory;
+  readonly enrollmentTokenCatalog: EnrollmentTokenCatalog;
+  /** The external monitor's endpoints, and what each probe saw. */
+  readonly endpoints: EndpointRegistry;
+  readonly observations: ObservationLog;
+  /** Alerting (migration 0006): the rules, what each rule found per subject, the delivery log. */
+  readonly alertRules: AlertRules;
+  readonly alertStates: AlertStates;
+  readonly alertDeliveries: DeliveryLog;
   close(): Promise<void>;
 }

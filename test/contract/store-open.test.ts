@@ -56,6 +56,18 @@ const UNDO: Record<string, (raw: Kysely<Database>) => Promise<void>> = {
       await raw.schema.alterTable('devices').dropColumn(column).execute();
     }
   },
+  '0005-monitor': async (raw) => {
+    await raw.schema.dropTable('endpoint_observations').execute();
+    await raw.schema.dropTable('monitored_endpoints').execute();
+  },
+  '0006-alerts': async (raw) => {
+    for (const table of ['alert_delivery_attempts', 'alert_deliveries', 'alert_states', 'alert_rules'])
+      await raw.schema.dropTable(table).execute();
+  },
+  '0007-api-tokens': async (raw) => {
+    await raw.schema.dropTable('api_tokens').execute();
+    await raw.schema.dropIndex('enrollment_tokens_created_at_id_idx').execute();
+  },
   '0008-undeployed-renewals': async (raw) => {
     await raw.schema.alterTable('devices').dropColumn('issued_since_presented').execute();
   },
