@@ -4,6 +4,7 @@
 #   - npm dependencies (npm ci) when node_modules is absent
 #   - the system openssl, the interop peer for certificates and CRLs
 #   - curl and Mosquitto (broker and clients), the interop peers for EST and for devices using their certificates
+#   - promtool (Debian's prometheus package), which checks the /metrics exposition
 #   - a PostgreSQL server on 127.0.0.1:5432 with a database `test` and trust authentication for loopback,
 #     unless one is already reachable (CI machines have one; PGHOST/PGPORT point elsewhere)
 set -eu
@@ -34,6 +35,8 @@ command -v curl >/dev/null 2>&1 || apt_install curl
 # The broker lives in /usr/sbin, which is not on a Debian user's PATH.
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || apt_install mosquitto
 command -v mosquitto_pub >/dev/null 2>&1 || apt_install mosquitto-clients
+# promtool (from the prometheus package) checks the /metrics exposition.
+command -v promtool >/dev/null 2>&1 || apt_install prometheus
 
 pg_host=${PGHOST:-127.0.0.1}
 pg_port=${PGPORT:-5432}

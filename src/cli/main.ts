@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { isPkiError } from '../core/pki-error.js';
 import { CliContext, type CliIo, processIo } from './cli-context.js';
+import { alertsCommand } from './commands/alert-commands.js';
+import { apiTokenCommand } from './commands/api-token-commands.js';
 import { caCommand, UsageError } from './commands/ca-commands.js';
 import { certCommand } from './commands/cert-commands.js';
 import { deviceCommand } from './commands/device-commands.js';
@@ -8,6 +10,7 @@ import { enrollmentCommand } from './commands/enrollment-commands.js';
 import { crlCommand } from './commands/revocation-commands.js';
 import { factoryCommand } from './commands/factory-commands.js';
 import { fleetCommand } from './commands/fleet-commands.js';
+import { monitorCommand } from './commands/monitor-commands.js';
 import { agentCommand } from '../agent/agent-command.js';
 import { serverCommands } from './commands/server-commands.js';
 import { simulateCommand } from './commands/simulate-commands.js';
@@ -36,6 +39,9 @@ export function buildProgram(io: CliIo, exit: ExitStatus = {}): Command {
     factoryCommand(contextFor),
     deviceCommand(contextFor),
     fleetCommand(contextFor),
+    monitorCommand(contextFor),
+    apiTokenCommand(contextFor),
+    alertsCommand(contextFor),
     enrollmentCommand(contextFor),
     crlCommand(contextFor),
     simulateCommand(contextFor),

@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox';
+import { AlertsConfigSchema } from '../alerts/alerts-config-schema.js';
 import { DEFAULT_DEVICE_URI_PREFIX } from '../pki/device-identity.js';
 
 const IssuerIdText = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' });
@@ -161,6 +162,45 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** The external TLS monitor (docs/monitor.md): probe schedule, bounds, sampling and trust. */
+    monitor: Type.Object(
+      {
+        /** Whether `serve` runs the probe schedule (`certfleet monitor probe` works either way). */
+        enabled: Type.Boolean({ default: true }),
+        /** A round of probes starts this often; an endpoint is due when not probed in the last half interval. */
+        intervalSeconds: Type.Integer({ minimum: 10, maximum: 604_800, default: 3600 }),
+        /** Probes in flight at most. */
+        concurrency: Type.Integer({ minimum: 1, maximum: 1024, default: 16 }),
+        connectTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 5000 }),
+        /** The whole probe: connection, STARTTLS, handshake and the protocol's answer. */
+        probeTimeoutMs: Type.Integer({ minimum: 100, maximum: 300_000, default: 10_000 }),
+        /** Bytes a peer may send before the handshake completes; more is `chain-too-large` or `protocol-error`. */
+        maxHandshakeBytes: Type.Integer({ minimum: 4096, maximum: 16_777_216, default: 262_144 }),
+        /** The share of due `device` endpoints probed each round (0 to 1). */
+        sampleShare: Type.Number({ minimum: 0, maximum: 1, default: 0.05 }),
+        /** PEM files of anchors trusted besides our own roots (a partner's CA). */
+        extraTrustAnchorFiles: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+        /** Observations older than this are pruned (each endpoint's latest is kept). */
+        keepObservationsDays: Type.Integer({ minimum: 1, maximum: 3650, default: 90 }),
+        /** Client certificates to present to servers that demand one, by name (endpoints name one). */
+        clientCredentials: Type.Record(
+          Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' }),
+          Type.Object(
+            {
+              certFile: Type.String({ minLength: 1 }),
+              keyFile: Type.String({ minLength: 1 }),
+              /** Reference to the passphrase of an encrypted key file. */
+              passphraseSource: Type.Optional(Type.String({ pattern: SECRET_REFERENCE })),
+            },
+            { additionalProperties: false },
+          ),
+          { propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' }, default: {} },
+        ),
+        /** The client credential presented to endpoints that name none. */
+        defaultClientCredential: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' })),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     server: Type.Object(
       {
         host: Type.String({ minLength: 1, default: '127.0.0.1' }),
@@ -191,6 +231,8 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** Alert rules' evaluation, channels and retries (docs/alerts.md). */
+    alerts: AlertsConfigSchema,
     log: Type.Object(
       {
         level: Type.Union(
@@ -205,6 +247,22 @@ export const ConfigSchema = Type.Object(
           ],
           { default: 'info' },
         ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /**
+     * The Prometheus listener (`GET /metrics`, plain HTTP), apart from the HTTPS one so a scraper needs no
+     * client certificate or admin token. Loopback by default; any other host needs a bearer token.
+     */
+    metrics: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        host: Type.String({ minLength: 1, default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65_535, default: 9464 }),
+        /** Reference to the token scrapers send as `Authorization: Bearer …`; required off loopback. */
+        bearerTokenSource: Type.Optional(Type.String({ pattern: SECRET_REFERENCE })),
+        /** The store-backed series (fleet counts, certificates, probes) are recomputed at most this often. */
+        refreshSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 15 }),
       },
       { additionalProperties: false, default: {} },
     ),

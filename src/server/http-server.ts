@@ -8,6 +8,10 @@ import { isPkiError, PkiError } from '../core/pki-error.js';
 import { csrAttributesFor } from '../protocols/est/est-csr-attributes.js';
 import type { EstLabel } from '../protocols/est/est-label.js';
 import { estPlugin, type EstPluginOptions } from '../protocols/est/est-plugin.js';
+import { adminApiPlugin } from '../api/admin-api-plugin.js';
+import { type ApiMonitoring, apiDependencies } from '../api/api-dependencies.js';
+import { LazyProber } from '../api/lazy-prober.js';
+import { openMonitor } from '../monitor/open-monitor.js';
 import { encodePem } from '../pki/pem.js';
 import { resolveSecretReference, type SecretEnvironment } from '../keys/secret-reference.js';
 import type { Runtime } from './runtime.js';
@@ -65,7 +69,35 @@ export async function buildHttpServer(
   });
 
   await app.register(estPlugin, { prefix: '/.well-known/est', ...estOptions(runtime) });
+  // The admin API under /api/v1, its OpenAPI document and Swagger UI under /docs (src/api).
+  await app.register(
+    adminApiPlugin,
+    apiDependencies(runtime.store, runtime.revocations, runtime.clock, apiMonitoring(runtime, logger, env)),
+  );
   return app;
+}
+
+/**
+ * The admin API's view of the monitor and alerts: a prober opened on the first "probe now" (whether or not
+ * this node runs the probe schedule, as `certfleet monitor probe` works either way) and the configured alert
+ * channels, which rules may name.
+ */
+function apiMonitoring(runtime: Runtime, logger: Logger, env: SecretEnvironment): ApiMonitoring {
+  return {
+    prober: new LazyProber(
+      async () =>
+        (
+          await openMonitor({
+            store: runtime.store,
+            settings: runtime.config.monitor,
+            clock: runtime.clock,
+            log: logger,
+            resolveSecret: (reference, purpose) => resolveSecretReference(reference, { env, purpose }),
+          })
+        ).prober,
+    ),
+    alertChannels: Object.keys(runtime.config.alerts.channels),
+  };
 }
 
 /** The EST front end's view of the runtime: labels from configuration, CA certificates and csrattrs per label. */

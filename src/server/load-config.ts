@@ -1,3 +1,5 @@
+import { metricsConfigProblems } from './metrics/metrics-config-problems.js';
+import { resolveAlertPaths } from '../alerts/alert-channels.js';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { TSchema } from 'typebox';
@@ -76,7 +78,12 @@ export function validateConfig(input: unknown, source: string): Config {
     return { path, message: `${e.message}${extra}` };
   });
   // Rules the schema cannot state: each configured lifetime within its profile's bounds.
-  if (problems.length === 0) problems.push(...lifetimeProblems((value as Config).pki));
+  if (problems.length === 0) {
+    problems.push(
+      ...lifetimeProblems((value as Config).pki),
+      ...metricsConfigProblems((value as Config).metrics),
+    );
+  }
   if (problems.length > 0) {
     const lines = problems.map((p) => `${p.path}: ${p.message}`);
     throw new PkiError('CONFIG_INVALID', `${source} is invalid:\n  ${lines.join('\n  ')}`, {
@@ -179,6 +186,30 @@ function resolvePaths(config: Config, baseDir: string): Config {
         keyFile: path(config.server.tls.keyFile),
         passphraseSource: fileRef(config.server.tls.passphraseSource),
       },
+    },
+    monitor: {
+      ...config.monitor,
+      extraTrustAnchorFiles: config.monitor.extraTrustAnchorFiles.map(path),
+      clientCredentials: Object.fromEntries(
+        Object.entries(config.monitor.clientCredentials).map(([name, files]) => [
+          name,
+          {
+            ...files,
+            certFile: path(files.certFile),
+            keyFile: path(files.keyFile),
+            ...(files.passphraseSource === undefined
+              ? {}
+              : { passphraseSource: fileRef(files.passphraseSource) }),
+          },
+        ]),
+      ),
+    },
+    alerts: resolveAlertPaths(config.alerts, baseDir),
+    metrics: {
+      ...config.metrics,
+      ...(config.metrics.bearerTokenSource === undefined
+        ? {}
+        : { bearerTokenSource: fileRef(config.metrics.bearerTokenSource) }),
     },
   };
 }

@@ -27,6 +27,7 @@ import { RegistrationAuthority } from '../ra/registration-authority.js';
 import { GroupCommitLedger } from '../store/group-commit-ledger.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
+import type { EnrollmentRecorder } from '../store/enrollment-recorder.js';
 import type { Config } from './config-schema.js';
 
 /** The wired core of a certfleet node: store, keys, CA and RA. Front ends and the CLI sit on top. */
@@ -64,7 +65,18 @@ export function revocationPointers(config: Config, id: IssuerId): RevocationPoin
   };
 }
 
-export async function openRuntime(config: Config, clock: Clock, env: SecretEnvironment): Promise<Runtime> {
+/** What whoever opens the runtime may wrap around its parts (the server's metrics count enrollments). */
+export interface RuntimeHooks {
+  /** Wraps the recorder the RA writes every enrollment attempt to. */
+  readonly enrollmentRecorder?: (recorder: EnrollmentRecorder) => EnrollmentRecorder;
+}
+
+export async function openRuntime(
+  config: Config,
+  clock: Clock,
+  env: SecretEnvironment,
+  hooks: RuntimeHooks = {},
+): Promise<Runtime> {
   const profiles = ProfileSet.configured(config.pki);
   const store = await openStore(config.store.url);
   try {
@@ -111,7 +123,7 @@ export async function openRuntime(config: Config, clock: Clock, env: SecretEnvir
       {
         provisioners,
         ca,
-        recorder: store.enrollmentRecorder,
+        recorder: hooks.enrollmentRecorder?.(store.enrollmentRecorder) ?? store.enrollmentRecorder,
         tokens: store.tokens,
         devices: store.devices,
         approval,

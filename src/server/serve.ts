@@ -8,6 +8,12 @@ import { openRuntime, type Runtime } from './runtime.js';
 import type { Server } from 'node:net';
 import { CrlSchedule } from '../revocation/crl-schedule.js';
 import { buildPublicHttpServer } from './public-http-server.js';
+import { type Monitor, openMonitor } from '../monitor/open-monitor.js';
+import { resolveSecretReference } from '../keys/secret-reference.js';
+import { ServerMetrics } from './metrics/server-metrics.js';
+import { MonitorProbeSource } from './metrics/monitor-probe-source.js';
+import type { Alerting } from '../alerts/alerting.js';
+import { createAlerting } from './alerting-setup.js';
 
 export interface RunningServer {
   /** The node's runtime (store, CA, RA), for whoever embeds the server. */
@@ -18,6 +24,12 @@ export interface RunningServer {
   /** The plain-HTTP listener for CRLs, OCSP and CA certificates, e.g. `http://127.0.0.1:8080`. */
   readonly publicUrl: string;
   readonly crlSchedule: CrlSchedule;
+  /** The external TLS monitor (its prober and schedule); null when monitor.enabled is false. */
+  readonly monitor: Monitor | null;
+  /** Alert rules and deliveries (idle when alerts.enabled is false). */
+  readonly alerting: Alerting;
+  /** Prometheus metrics, e.g. `http://127.0.0.1:9464/metrics`; null when metrics.enabled is false. */
+  readonly metricsUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -31,6 +43,8 @@ export async function serve(
   env: SecretEnvironment,
   say: (line: string) => void,
 ): Promise<RunningServer> {
+  // Before anything is created: a metrics listener off loopback without a token refuses to start.
+  const metrics = await ServerMetrics.prepare(config, env);
   const report = await ensureDevelopmentPki(config, clock, env);
   if (report.createdHierarchy) {
     say(`Created a development PKI (first run):`);
@@ -49,7 +63,7 @@ export async function serve(
       'pki.allowShortLifetimes is on: certificates may live for as little as a minute; for simulations and tests only',
     );
   }
-  const runtime = await openRuntime(config, clock, env);
+  const runtime = await openRuntime(config, clock, env, metrics?.runtimeHooks);
   const crlSchedule = new CrlSchedule(
     runtime.crlPublisher,
     () => [...runtime.issuers.keys()],
@@ -58,6 +72,8 @@ export async function serve(
   );
   runtime.revoker.onRevoked((ids) => crlSchedule.revoked(ids));
   const servers: Array<{ close(): Promise<unknown> }> = [];
+  // Background work started after the listeners, stopped before them (also when start-up fails half-way).
+  const stoppables: Array<() => Promise<void>> = [];
   try {
     const app = await buildHttpServer(runtime, logger, env);
     servers.push(app);
@@ -65,7 +81,28 @@ export async function serve(
     const publicApp = await buildPublicHttpServer(runtime, logger);
     servers.push(publicApp);
     await publicApp.listen({ host: config.server.publicHttp.host, port: config.server.publicHttp.port });
+    const metricsApp = await metrics?.buildServer(runtime, logger, {
+      probes: new MonitorProbeSource(runtime.store.observations),
+    });
+    if (metricsApp) {
+      servers.push(metricsApp);
+      await metricsApp.listen({ host: config.metrics.host, port: config.metrics.port });
+    }
     crlSchedule.start();
+    const monitor = config.monitor.enabled
+      ? await openMonitor({
+          store: runtime.store,
+          settings: config.monitor,
+          clock,
+          log: logger,
+          resolveSecret: (reference, purpose) => resolveSecretReference(reference, { env, purpose }),
+        })
+      : null;
+    monitor?.schedule.start();
+    if (monitor) stoppables.push(() => monitor.schedule.stop());
+    const alerting = await createAlerting(runtime, env, logger);
+    stoppables.push(() => alerting.stop());
+    await alerting.start();
     const url = urlOf('https', config.server.host, app.server.address(), config.server.port);
     const publicUrl = urlOf(
       'http',
@@ -74,19 +111,28 @@ export async function serve(
       config.server.publicHttp.port,
     );
     say(`certfleet is listening on ${url} (store: ${runtime.store.engine}); CRLs and OCSP on ${publicUrl}`);
+    const metricsUrl = metricsApp
+      ? `${urlOf('http', config.metrics.host, metricsApp.server.address(), config.metrics.port)}/metrics`
+      : null;
+    if (metricsUrl !== null) say(`Prometheus metrics on ${metricsUrl}`);
     return {
       runtime,
       url,
       port: Number(new URL(url).port),
       publicUrl,
       crlSchedule,
+      monitor,
+      alerting,
+      metricsUrl,
       close: async () => {
+        for (const stop of stoppables.reverse()) await stop();
         await crlSchedule.stop();
         for (const server of servers.reverse()) await server.close();
         await runtime.close();
       },
     };
   } catch (error) {
+    for (const stop of stoppables.reverse()) await stop();
     for (const server of servers.reverse()) await server.close();
     await runtime.close();
     throw error;

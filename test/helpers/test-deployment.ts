@@ -82,6 +82,7 @@ export function testConfig(
           passphraseSource: `file:${join(dir, 'data', 'secrets', 'server-tls.pass')}`,
         },
       },
+      metrics: { port: 0 },
       ...rest,
     },
     'test configuration',

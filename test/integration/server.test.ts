@@ -101,6 +101,7 @@ describe('the README quick start', () => {
         HOME: dir,
         CERTFLEET_SERVER_PORT: '0',
         CERTFLEET_SERVER_PUBLIC_HTTP_PORT: '0',
+        CERTFLEET_METRICS_PORT: '0',
         CERTFLEET_LOG_LEVEL: 'warn',
       },
     });

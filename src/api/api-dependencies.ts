@@ -1,0 +1,113 @@
+import type { FastifyInstance } from 'fastify';
+import type { Clock } from '../core/clock.js';
+import type { AtRiskPolicy } from '../fleet/at-risk-policy.js';
+import type { Prober } from '../monitor/endpoint-prober.js';
+import type { Revocations } from '../ra/revocations.js';
+import type { AlertRules } from '../store/alert-rules.js';
+import type { AlertStates } from '../store/alert-states.js';
+import type { AuditHistory } from '../store/audit-history.js';
+import type { CertificateCatalog } from '../store/certificate-catalog.js';
+import type { CertificateReader } from '../store/certificate-reader.js';
+import type { ApiTokens } from '../store/api-tokens.js';
+import type { DeliveryLog } from '../store/delivery-log.js';
+import type { EndpointRegistry } from '../store/endpoint-registry.js';
+import type { EnrollmentTokenCatalog } from '../store/enrollment-token-catalog.js';
+import type { FleetReader } from '../store/fleet-reader.js';
+import type { IssuerRegistry } from '../store/issuer-registry.js';
+import type { ObservationLog } from '../store/observation-log.js';
+import type { Store } from '../store/store.js';
+import { AlertRuleRegistrar } from './alert-rule-registrar.js';
+import { EndpointRegistrar } from './endpoint-registrar.js';
+import { EnrollmentTokenRegistrar } from './enrollment-token-registrar.js';
+import { OnDemandProbes } from './on-demand-probes.js';
+import { OperatorTokens } from './operator-tokens.js';
+
+/**
+ * What the admin API's routes use: narrow roles for reading, and the RA's Revocations and the registrars for
+ * writing, so every change goes through the same rules (and audit events) as the command line's.
+ */
+export interface ApiDependencies {
+  readonly clock: Clock;
+  /** Verifies the bearer token of every request. */
+  readonly apiTokens: Pick<ApiTokens, 'verify'>;
+  readonly operatorTokens: OperatorTokens;
+  readonly fleet: Pick<FleetReader, 'countByState' | 'devices' | 'device' | 'atRiskAfter'>;
+  /** The at-risk policy when a request names none (the defaults of `certfleet fleet`, see fleet/). */
+  readonly atRiskPolicy?: Partial<AtRiskPolicy>;
+  readonly certificates: Pick<CertificateReader, 'findBySerial'>;
+  readonly certificateCatalog: CertificateCatalog;
+  readonly revocations: Pick<Revocations, 'revoke' | 'decommission'>;
+  readonly enrollmentTokens: EnrollmentTokenRegistrar;
+  readonly enrollmentTokenCatalog: Pick<EnrollmentTokenCatalog, 'page' | 'get'>;
+  readonly auditHistory: AuditHistory;
+  readonly issuers: Pick<IssuerRegistry, 'list' | 'get'>;
+  /** The external monitor's endpoints and what its probes saw. */
+  readonly endpoints: Pick<EndpointRegistry, 'get' | 'getById' | 'page'>;
+  readonly observations: Pick<ObservationLog, 'latest' | 'history' | 'get'>;
+  readonly endpointRegistrar: EndpointRegistrar;
+  readonly onDemandProbes: OnDemandProbes;
+  /** Largest CSV body of POST /endpoints/import; default 1 MiB (endpoint-routes.ts). */
+  readonly maxImportBytes?: number;
+  readonly alertRules: Pick<AlertRules, 'list' | 'get'>;
+  readonly alertRuleRegistrar: AlertRuleRegistrar;
+  readonly alertStates: Pick<AlertStates, 'firing'>;
+  readonly deliveries: Pick<DeliveryLog, 'list' | 'get' | 'attempts'>;
+}
+
+/** What the monitor and alerts routes need beyond the store; server/ builds it from the configuration. */
+export interface ApiMonitoring {
+  /** Probes for POST /endpoints/{name}/probe; without one that route answers 503. */
+  readonly prober?: Prober;
+  /** The configured alert channels (alerts.channels): a rule may name only these. Default none. */
+  readonly alertChannels?: readonly string[];
+}
+
+/** The dependencies from an opened store and the RA's revocations; what server/ hands the plugin. */
+export function apiDependencies(
+  store: Store,
+  revocations: Pick<Revocations, 'revoke' | 'decommission'>,
+  clock: Clock,
+  monitoring: ApiMonitoring = {},
+): ApiDependencies {
+  return {
+    clock,
+    apiTokens: store.apiTokens,
+    operatorTokens: new OperatorTokens({ tokens: store.apiTokens, audit: store.audit, clock }),
+    fleet: store.fleet,
+    certificates: store.certificates,
+    certificateCatalog: store.certificateCatalog,
+    revocations,
+    enrollmentTokens: new EnrollmentTokenRegistrar({
+      tokens: store.tokens,
+      catalog: store.enrollmentTokenCatalog,
+      devices: store.devices,
+      audit: store.audit,
+      clock,
+    }),
+    enrollmentTokenCatalog: store.enrollmentTokenCatalog,
+    auditHistory: store.auditHistory,
+    issuers: store.issuers,
+    endpoints: store.endpoints,
+    observations: store.observations,
+    endpointRegistrar: new EndpointRegistrar({ endpoints: store.endpoints, audit: store.audit, clock }),
+    onDemandProbes: new OnDemandProbes({
+      endpoints: store.endpoints,
+      observations: store.observations,
+      prober: monitoring.prober ?? null,
+      audit: store.audit,
+      clock,
+    }),
+    alertRules: store.alertRules,
+    alertRuleRegistrar: new AlertRuleRegistrar({
+      rules: store.alertRules,
+      channels: monitoring.alertChannels ?? [],
+      audit: store.audit,
+      clock,
+    }),
+    alertStates: store.alertStates,
+    deliveries: store.alertDeliveries,
+  };
+}
+
+/** One resource of the API: registers its routes on the plugin's instance (see RESOURCES in api-plugin.ts). */
+export type ApiRoutes = (app: FastifyInstance, deps: ApiDependencies) => void;
