@@ -1,33 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openStore } from '../store/open-store.js';
-import type { NewObservation } from '../store/observation-log.js';
 import { at } from '../../test/contract/store-records.js';
+import { newObservation } from '../../test/helpers/observations.js';
 import { EndpointAlertFacts } from './endpoint-alert-facts.js';
 
 const DAY = 86_400;
-
-function observation(endpointId: number, fields: Partial<NewObservation>): NewObservation {
-  return {
-    endpointId,
-    observedAt: at(0),
-    durationMs: 12,
-    outcome: 'ok',
-    errorMessage: null,
-    tlsVersion: 'TLSv1.3',
-    protocolResult: null,
-    leaf: null,
-    chainDer: [],
-    chainNotAfter: null,
-    chainValid: null,
-    chainError: null,
-    chainValidSystem: null,
-    chainSystemError: null,
-    hostnameMatches: null,
-    linked: null,
-    ...fields,
-  };
-}
 
 test('EndpointAlertFacts: what the latest probe saw, unknown when it saw nothing; disabled endpoints left out', async () => {
   const store = await openStore('sqlite::memory:');
@@ -48,15 +26,29 @@ test('EndpointAlertFacts: what the latest probe saw, unknown when it saw nothing
     };
     // Its intermediate expires before its leaf: the chain ends then.
     await store.observations.record(
-      observation(broker.id, { leaf, chainNotAfter: at(8 * DAY), chainValid: true, hostnameMatches: false }),
+      newObservation(broker.id, at(0), {
+        outcome: 'ok',
+        errorMessage: null,
+        leaf,
+        chainNotAfter: at(8 * DAY),
+        chainValid: true,
+        hostnameMatches: false,
+      }),
     );
     // The OTA server answered once, then timed out twice: its expiry is no longer known.
     await store.observations.record(
-      observation(ota.id, { leaf, chainNotAfter: at(10 * DAY), chainValid: true, hostnameMatches: true }),
+      newObservation(ota.id, at(0), {
+        outcome: 'ok',
+        errorMessage: null,
+        leaf,
+        chainNotAfter: at(10 * DAY),
+        chainValid: true,
+        hostnameMatches: true,
+      }),
     );
     for (const n of [1, 2]) {
       await store.observations.record(
-        observation(ota.id, { observedAt: at(n), outcome: 'timeout', errorMessage: 'no answer in 10 s' }),
+        newObservation(ota.id, at(n), { outcome: 'timeout', errorMessage: 'no answer in 10 s' }),
       );
     }
 

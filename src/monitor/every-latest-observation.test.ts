@@ -1,30 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { newObservation } from '../../test/helpers/observations.js';
 import { at } from '../../test/contract/store-records.js';
 import { openStore } from '../store/open-store.js';
-import type { NewObservation } from '../store/observation-log.js';
 import { everyLatestObservation } from './every-latest-observation.js';
 
-function failed(endpointId: number, offsetSeconds: number): NewObservation {
-  return {
-    endpointId,
-    observedAt: at(offsetSeconds),
-    durationMs: 250,
-    outcome: 'refused',
-    errorMessage: 'connection refused',
-    tlsVersion: null,
-    protocolResult: null,
-    leaf: null,
-    chainDer: [],
-    chainNotAfter: null,
-    chainValid: null,
-    chainError: null,
-    chainValidSystem: null,
-    chainSystemError: null,
-    hostnameMatches: null,
-    linked: null,
-  };
-}
+const failed = (endpointId: number, offsetSeconds: number) => newObservation(endpointId, at(offsetSeconds));
 
 test('every enabled endpoint once, across pages, with its latest observation', async () => {
   const store = await openStore('sqlite::memory:');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { newObservation } from '../../test/helpers/observations.js';
 import { ManualClock } from '../core/clock.js';
 import type { MonitoredEndpoint, NewEndpoint } from '../store/endpoint-registry.js';
 import type { NewObservation } from '../store/observation-log.js';
@@ -22,24 +23,10 @@ function seededRandom(seed: number): () => number {
 }
 
 function observationOf(endpoint: MonitoredEndpoint, at: Date, ok = true): NewObservation {
-  return {
-    endpointId: endpoint.id,
-    observedAt: at,
+  return newObservation(endpoint.id, at, {
     durationMs: 1,
-    outcome: ok ? 'ok' : 'refused',
-    errorMessage: ok ? null : 'connection refused',
-    tlsVersion: null,
-    protocolResult: null,
-    leaf: null,
-    chainDer: [],
-    chainNotAfter: null,
-    chainValid: null,
-    chainError: null,
-    chainValidSystem: null,
-    chainSystemError: null,
-    hostnameMatches: null,
-    linked: null,
-  };
+    ...(ok ? { outcome: 'ok', errorMessage: null } : {}),
+  });
 }
 
 /** A prober that takes `delayMs` per probe and counts how many run at once. */

@@ -7,6 +7,7 @@ import type { MonitoredEndpoint } from '../../src/store/endpoint-registry.js';
 import type { NewObservation } from '../../src/store/observation-log.js';
 import type { Store } from '../../src/store/store.js';
 import { makeTestHierarchy } from '../helpers/pki-fixtures.js';
+import { newObservation } from '../helpers/observations.js';
 import { storeEngines, useStore } from '../helpers/store-engines.js';
 import { at } from './store-records.js';
 
@@ -52,24 +53,11 @@ function okObservation(endpointId: number, offsetSeconds: number): NewObservatio
 }
 
 function failedObservation(endpointId: number, offsetSeconds: number): NewObservation {
-  return {
-    endpointId,
-    observedAt: at(offsetSeconds),
+  return newObservation(endpointId, at(offsetSeconds), {
     durationMs: 10_000,
     outcome: 'timeout',
     errorMessage: 'no answer within 10000 ms (handshake)',
-    tlsVersion: null,
-    protocolResult: null,
-    leaf: null,
-    chainDer: [],
-    chainNotAfter: null,
-    chainValid: null,
-    chainError: null,
-    chainValidSystem: null,
-    chainSystemError: null,
-    hostnameMatches: null,
-    linked: null,
-  };
+  });
 }
 
 for (const engine of storeEngines) {

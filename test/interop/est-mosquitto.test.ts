@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,6 +12,7 @@ import {
   type EstTestServer,
   startEstServer,
 } from '../helpers/est-server.js';
+import { writeBrokerPki, writePair as writeFilePair } from '../helpers/broker-pki.js';
 import { type MosquittoBroker, startMosquitto } from '../helpers/mosquitto.js';
 import { run, start } from '../helpers/run.js';
 
@@ -29,18 +30,7 @@ describe('EST-enrolled devices on Mosquitto', () => {
   before(async () => {
     est = await startEstServer();
     dir = await mkdtemp(join(tmpdir(), 'certfleet-mosquitto-'));
-    await writeFile(file('root.pem'), est.rootPem);
-
-    const operationalChain = await est.client().cacerts(); // operational CA, then the root
-    await writeFile(
-      file('broker-ca.pem'),
-      operationalChain.map((der) => encodePem('CERTIFICATE', der)).join(''),
-    );
-    const tlsServer = await est.issue('tls-server', 'CN=localhost', [
-      { type: 'dns', value: 'localhost' },
-      { type: 'ip', value: '127.0.0.1' },
-    ]);
-    await writePair('broker', tlsServer.certificatePem, tlsServer);
+    const { tls, operationalChain } = await writeBrokerPki(est, dir);
 
     const idevid = await est.issue('idevid', 'serialNumber=SN-88,CN=sensor');
     // The IDevID as the factory left it on the device: the certificate alone.
@@ -53,11 +43,7 @@ describe('EST-enrolled devices on Mosquitto', () => {
     const ldevid = credentialFrom(request.key, enrolled.certificate, [operationalChain[0]!]);
     await writePair('ldevid', ldevid.certificatePem, ldevid);
 
-    broker = await startMosquitto(dir, {
-      cafile: file('broker-ca.pem'),
-      certfile: file('broker.pem'),
-      keyfile: file('broker.key'),
-    });
+    broker = await startMosquitto(dir, tls);
   });
   after(async () => {
     await broker?.stop();
@@ -65,10 +51,8 @@ describe('EST-enrolled devices on Mosquitto', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  async function writePair(name: string, certificatePem: string, credential: ClientCredential) {
-    await writeFile(file(`${name}.pem`), certificatePem);
-    await writeFile(file(`${name}.key`), credential.keyPem, { mode: 0o600 });
-  }
+  const writePair = (name: string, certificatePem: string, credential: ClientCredential) =>
+    writeFilePair(dir, name, certificatePem, credential.keyPem);
 
   /** mosquitto_pub/_sub options for a TLS connection to the broker as `<as>.pem`/`<as>.key`. */
   const connection = (as: string) => [

@@ -15,6 +15,7 @@ import {
   type EstTestServer,
   startEstServer,
 } from '../helpers/est-server.js';
+import { writeBrokerPki, writePair as writeFilePair } from '../helpers/broker-pki.js';
 import { type BrokerTls, type MosquittoBroker, startMosquitto } from '../helpers/mosquitto.js';
 import { openssl } from '../helpers/openssl.js';
 import { run } from '../helpers/run.js';
@@ -40,18 +41,7 @@ describe('revocation on Mosquitto (crlfile)', () => {
   before(async () => {
     est = await startEstServer();
     dir = await mkdtemp(join(tmpdir(), 'certfleet-revocation-mosquitto-'));
-    await writeFile(file('root.pem'), est.rootPem);
-
-    const operationalChain = await est.client().cacerts(); // operational CA, then the root
-    await writeFile(
-      file('broker-ca.pem'),
-      operationalChain.map((der) => encodePem('CERTIFICATE', der)).join(''),
-    );
-    const tlsServer = await est.issue('tls-server', 'CN=localhost', [
-      { type: 'dns', value: 'localhost' },
-      { type: 'ip', value: '127.0.0.1' },
-    ]);
-    await writePair('broker', tlsServer);
+    const { tls, operationalChain } = await writeBrokerPki(est, dir);
 
     async function onboard(name: string, serialNumber: string): Promise<SerialHex> {
       const idevid = await est.issue('idevid', `serialNumber=${serialNumber},CN=${name}`);
@@ -67,12 +57,7 @@ describe('revocation on Mosquitto (crlfile)', () => {
     await onboard('sensor-2', 'SN-2');
 
     firstCrlNumber = await fetchCrl();
-    brokerTls = {
-      cafile: file('broker-ca.pem'),
-      certfile: file('broker.pem'),
-      keyfile: file('broker.key'),
-      crlfile: file('operational.crl.pem'),
-    };
+    brokerTls = { ...tls, crlfile: file('operational.crl.pem') };
     broker = await startMosquitto(dir, brokerTls);
   });
   after(async () => {
@@ -81,10 +66,8 @@ describe('revocation on Mosquitto (crlfile)', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  async function writePair(name: string, credential: ClientCredential) {
-    await writeFile(file(`${name}.pem`), credential.certificatePem);
-    await writeFile(file(`${name}.key`), credential.keyPem, { mode: 0o600 });
-  }
+  const writePair = (name: string, credential: ClientCredential) =>
+    writeFilePair(dir, name, credential.certificatePem, credential.keyPem);
 
   /**
    * Fetches the operational issuer's CRL from the public listener (the URL in the LDevIDs' CDP), checks it with
