@@ -72,6 +72,8 @@ export async function prepareDeployment(
     },
     // The one factory station signs the whole fleet's birth certificates in a few seconds.
     est: { rateLimit: { perMinute: 1_000_000, burst: 100_000 } },
+    // A free port, so a simulation runs beside a server on the default one.
+    metrics: { host: '127.0.0.1', port: 0 },
   };
   const config = validateConfig(raw, 'simulation configuration');
   const configFile = join(options.dir, 'certfleet.json');
