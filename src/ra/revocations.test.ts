@@ -126,6 +126,27 @@ describe('Revocations', () => {
     assert.deepEqual(await deployment.runtime.store.audit.verifyChain().then((c) => c.ok), true);
   });
 
+  test("revoking a device's newest LDevID takes the device offline (revoked); an older one does not", async () => {
+    const devices = deployment.runtime.store.devices;
+    const older = await ldevid('SN-R-NEWEST');
+    const newest = await ldevid('SN-R-NEWEST');
+    await deployment.runtime.revocations.revoke(
+      operator,
+      { kind: 'certificate', serial: older.serial },
+      'superseded',
+    );
+    assert.equal((await devices.get(device('SN-R-NEWEST')))?.state, 'active', 'it uses the newest');
+    await deployment.runtime.revocations.revoke(
+      operator,
+      { kind: 'certificate', serial: newest.serial },
+      'keyCompromise',
+    );
+    assert.equal((await devices.get(device('SN-R-NEWEST')))?.state, 'revoked');
+    // Onboarding again brings it back.
+    await ldevid('SN-R-NEWEST');
+    assert.equal((await devices.get(device('SN-R-NEWEST')))?.state, 'active');
+  });
+
   test('revoking again changes nothing: alreadyRevoked, the first revocation stands, nothing audited', async () => {
     const cert = await ldevid('SN-R-2');
     const { revocations } = deployment.runtime;

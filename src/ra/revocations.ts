@@ -148,11 +148,23 @@ export class Revocations {
     if (matches.length === 0) throw new PkiError('NOT_FOUND', `no certificate with serial ${target.serial}`);
     if (matches.length > 1)
       throw new PkiError('CONFLICT', `serial ${target.serial} exists under several issuers; name the issuer`);
-    const [record] = matches;
-    return this.apply(
-      [{ issuerId: record!.issuerId, serial: record!.serial, reason, invalidityDate }],
+    const record = matches[0]!;
+    const summary = await this.apply(
+      [{ issuerId: record.issuerId, serial: record.serial, reason, invalidityDate }],
       requester,
     );
+    // The device's newest LDevID is the one it uses: without it the device is offline until it onboards again.
+    if (summary.revoked > 0 && record.deviceId !== null) {
+      const device = await this.deps.devices.get(record.deviceId);
+      if (
+        device &&
+        device.state !== 'decommissioned' &&
+        device.ldevidSerial === record.serial &&
+        device.ldevidIssuerId === record.issuerId
+      )
+        await this.deps.devices.setState(record.deviceId, 'revoked', this.deps.clock.now());
+    }
+    return summary;
   }
 
   /** Revokes every revocable certificate matching the query, a batch at a time until none is left. */
