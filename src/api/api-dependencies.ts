@@ -11,6 +11,7 @@ import type { CertificateReader } from '../store/certificate-reader.js';
 import type { ApiTokens } from '../store/api-tokens.js';
 import type { DeliveryLog } from '../store/delivery-log.js';
 import type { EndpointRegistry } from '../store/endpoint-registry.js';
+import type { EnrollmentLog } from '../store/enrollment-log.js';
 import type { EnrollmentTokenCatalog } from '../store/enrollment-token-catalog.js';
 import type { FleetReader } from '../store/fleet-reader.js';
 import type { IssuerRegistry } from '../store/issuer-registry.js';
@@ -19,6 +20,7 @@ import type { Store } from '../store/store.js';
 import { AlertRuleRegistrar } from './alert-rule-registrar.js';
 import { EndpointRegistrar } from './endpoint-registrar.js';
 import { EnrollmentTokenRegistrar } from './enrollment-token-registrar.js';
+import { IssuerDependents } from './issuer-dependents.js';
 import { OnDemandProbes } from './on-demand-probes.js';
 import { OperatorTokens } from './operator-tokens.js';
 
@@ -31,7 +33,7 @@ export interface ApiDependencies {
   /** Verifies the bearer token of every request. */
   readonly apiTokens: Pick<ApiTokens, 'verify'>;
   readonly operatorTokens: OperatorTokens;
-  readonly fleet: Pick<FleetReader, 'countByState' | 'devices' | 'device' | 'atRiskAfter'>;
+  readonly fleet: Pick<FleetReader, 'countByState' | 'devices' | 'device' | 'atRiskAfter' | 'expiryTimeline'>;
   /** The at-risk policy when a request names none (the defaults of `certfleet fleet`, see fleet/). */
   readonly atRiskPolicy?: Partial<AtRiskPolicy>;
   readonly certificates: Pick<CertificateReader, 'findBySerial'>;
@@ -41,6 +43,10 @@ export interface ApiDependencies {
   readonly enrollmentTokenCatalog: Pick<EnrollmentTokenCatalog, 'page' | 'get'>;
   readonly auditHistory: AuditHistory;
   readonly issuers: Pick<IssuerRegistry, 'list' | 'get'>;
+  /** The certificates in force per issuer, counted at most once a minute (the issuers' `dependents`). */
+  readonly issuerDependents: Pick<IssuerDependents, 'certificatesByIssuer'>;
+  /** Enrollment attempts: a device's events, and the recent failures by cause. */
+  readonly enrollments: Pick<EnrollmentLog, 'devicePage' | 'failuresByCause'>;
   /** The external monitor's endpoints and what its probes saw. */
   readonly endpoints: Pick<EndpointRegistry, 'get' | 'getById' | 'page'>;
   readonly observations: Pick<ObservationLog, 'latest' | 'history' | 'get'>;
@@ -87,6 +93,8 @@ export function apiDependencies(
     enrollmentTokenCatalog: store.enrollmentTokenCatalog,
     auditHistory: store.auditHistory,
     issuers: store.issuers,
+    issuerDependents: new IssuerDependents({ catalog: store.certificateCatalog, clock }),
+    enrollments: store.enrollments,
     endpoints: store.endpoints,
     observations: store.observations,
     endpointRegistrar: new EndpointRegistrar({ endpoints: store.endpoints, audit: store.audit, clock }),

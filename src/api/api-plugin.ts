@@ -11,11 +11,15 @@ import { certificateRoutes } from './routes/certificate-routes.js';
 import { deliveryRoutes } from './routes/delivery-routes.js';
 import { deviceRoutes } from './routes/device-routes.js';
 import { endpointRoutes } from './routes/endpoint-routes.js';
+import { enrollmentEventRoutes } from './routes/enrollment-event-routes.js';
+import { enrollmentFailureRoutes } from './routes/enrollment-failure-routes.js';
 import { enrollmentTokenRoutes } from './routes/enrollment-token-routes.js';
+import { expiryTimelineRoutes } from './routes/expiry-timeline-routes.js';
 import { fleetRoutes } from './routes/fleet-routes.js';
 import { issuerRoutes } from './routes/issuer-routes.js';
 import { observationRoutes } from './routes/observation-routes.js';
 import { revocationRoutes } from './routes/revocation-routes.js';
+import { sessionRoutes } from './routes/session-routes.js';
 import { typeboxValidatorCompiler } from './typebox-validator-compiler.js';
 
 export interface ApiPluginOptions extends ApiDependencies {
@@ -54,6 +58,10 @@ const RESOURCES: readonly ApiRoutes[] = [
   observationRoutes,
   alertRuleRoutes,
   deliveryRoutes,
+  sessionRoutes,
+  expiryTimelineRoutes,
+  enrollmentFailureRoutes,
+  enrollmentEventRoutes,
 ];
 
 /**

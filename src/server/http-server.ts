@@ -14,6 +14,7 @@ import { LazyProber } from '../api/lazy-prober.js';
 import { openMonitor } from '../monitor/open-monitor.js';
 import { encodePem } from '../pki/pem.js';
 import { resolveSecretReference, type SecretEnvironment } from '../keys/secret-reference.js';
+import { dashboardPlugin } from './dashboard-plugin.js';
 import type { Runtime } from './runtime.js';
 
 /** The HTTPS Fastify instance the front ends register on. */
@@ -22,14 +23,21 @@ export type HttpsServer = FastifyInstance<Server, IncomingMessage, ServerRespons
 /** Largest request body any route accepts; protocol plugins set tighter limits of their own. */
 const BODY_LIMIT_BYTES = 256 * 1024;
 
+/** What a test may change about the HTTPS server; serve() passes none. */
+export interface HttpServerOptions {
+  /** The built dashboard to serve at `/`; default web/dist of the package (DASHBOARD_ROOT). */
+  readonly dashboardRoot?: string;
+}
+
 /**
  * The HTTPS front door: TLS 1.2 and 1.3 only (RFC 8996), the public CA certificates, and a health check.
- * Protocol front ends (EST, CMP, ACME) and the admin API register here as plugins.
+ * Protocol front ends (EST, CMP, ACME), the admin API and the dashboard register here as plugins.
  */
 export async function buildHttpServer(
   runtime: Runtime,
   logger: Logger,
   env: SecretEnvironment,
+  options: HttpServerOptions = {},
 ): Promise<HttpsServer> {
   const { tls } = runtime.config.server;
   const [cert, key, passphrase] = await Promise.all([
@@ -73,6 +81,11 @@ export async function buildHttpServer(
   await app.register(
     adminApiPlugin,
     apiDependencies(runtime.store, runtime.revocations, runtime.clock, apiMonitoring(runtime, logger, env)),
+  );
+  // The dashboard at / (web/dist, built by `npm run build`): one process serves the UI and the API it calls.
+  await app.register(
+    dashboardPlugin,
+    options.dashboardRoot === undefined ? {} : { root: options.dashboardRoot },
   );
   return app;
 }

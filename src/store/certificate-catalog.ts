@@ -26,4 +26,9 @@ export interface CertificatePageQuery {
  */
 export interface CertificateCatalog {
   page(query: CertificatePageQuery): Promise<readonly CertificateRecord[]>;
+  /**
+   * How many certificates each issuer has issued that are still in force at `now` (issued, not revoked, not
+   * expired); issuers with none are absent. It reads every certificate in force, so callers cache it.
+   */
+  countInForceByIssuer(now: Date): Promise<ReadonlyMap<IssuerId, number>>;
 }

@@ -85,6 +85,12 @@ export interface EndpointPageQuery {
   readonly kind?: EndpointKind;
   readonly protocol?: EndpointProtocol;
   readonly enabled?: boolean;
+  /**
+   * true: only endpoints whose last probes failed (consecutive failures > 0); false: only the others. No index
+   * of its own: filtered on the way through the name's index, so a page of the few failing ones may read
+   * every endpoint (thousands, not the fleet's million; a partial index would need a migration).
+   */
+  readonly failing?: boolean;
   /** Only endpoints named after this one: the next page. */
   readonly afterName?: string;
   /** Default 100, at most 10 000. */

@@ -82,6 +82,12 @@ export interface FleetReader {
   device(id: DeviceId, query: FleetQuery): Promise<FleetDevice | undefined>;
   /** {@link atRisk} paged by key (most urgent first) rather than by offset: stable while devices change. */
   atRiskAfter(query: AtRiskPageQuery): Promise<readonly AtRiskDevice[]>;
+  /**
+   * How many devices' certificates in use expire on each day of [from, from + days), by fleet state or by the
+   * issuer of the certificate in use: the dashboard's expiry timeline. Revoked and decommissioned devices are
+   * left out (their certificates no longer matter), as are days and keys without a device.
+   */
+  expiryTimeline(query: ExpiryTimelineQuery): Promise<readonly ExpiryTimelineCount[]>;
 }
 
 /** A device in the fleet view: what AtRiskDevice says of it, its state and, when at risk, why. */
@@ -103,6 +109,15 @@ export interface FleetDeviceQuery extends FleetQuery {
   /** Only devices in one of these states (an empty list matches none). */
   readonly states?: readonly FleetState[];
   readonly productLine?: string;
+  /** Only devices whose id starts with this text (case-sensitive). */
+  readonly idPrefix?: string;
+  /** Only devices whose certificate in use was issued by this issuer. */
+  readonly inUseIssuerId?: IssuerId;
+  /**
+   * Only devices whose certificate in use expires after `now` and at or before this moment (revoked and
+   * decommissioned devices excluded: their certificates no longer matter).
+   */
+  readonly inUseExpiringBy?: Date;
   /** Keyset: only devices whose id sorts after this one. */
   readonly afterId?: DeviceId;
   /** Default 100, at most 10 000. */
@@ -118,4 +133,30 @@ export interface AtRiskKey {
 export interface AtRiskPageQuery extends FleetQuery {
   readonly after?: AtRiskKey;
   readonly limit?: number;
+}
+
+/** The longest expiry timeline: a year, leap day included. */
+export const MAX_TIMELINE_DAYS = 366;
+
+/** What the expiry timeline groups the devices of each day by. */
+export type ExpiryTimelineGrouping = 'state' | 'issuer';
+
+export interface ExpiryTimelineQuery extends FleetQuery {
+  /** The start of the first day (the dashboard's: midnight UTC today). */
+  readonly from: Date;
+  /** Days of 24 hours from `from`: 1 to 366. */
+  readonly days: number;
+  readonly by: ExpiryTimelineGrouping;
+}
+
+/** The devices of one day and key whose certificate in use expires that day. */
+export interface ExpiryTimelineCount {
+  /** Days since `from`: 0 is the first day. */
+  readonly day: number;
+  /**
+   * A FleetState (by state) or an IssuerId (by issuer); by issuer, null when the certificate in use is not in
+   * the store (a device record written before its certificate, which the ledger's order should prevent).
+   */
+  readonly key: string | null;
+  readonly count: number;
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { ExpressionBuilder, ExpressionWrapper, Kysely, SqlBool } from 'kysely';
+import type { IssuerId } from '../core/ids.js';
 import type { CertificateCatalog, CertificatePageQuery } from './certificate-catalog.js';
 import { toCertificateRecord } from './certificate-row.js';
 import { toEpochMs } from './epoch-ms.js';
@@ -26,6 +27,22 @@ export class SqlCertificateCatalog implements CertificateCatalog {
       .limit(pageLimit(query.limit))
       .execute();
     return rows.map(toCertificateRecord);
+  }
+
+  /**
+   * A range of certificates_not_after_idx from `now` on (the certificates not yet expired), status filtered on
+   * the way, grouped by issuer: it reads every certificate in force, a million at a million devices, which is
+   * why the admin API caches the answer (issuer-dependents.ts).
+   */
+  async countInForceByIssuer(now: Date): Promise<ReadonlyMap<IssuerId, number>> {
+    const rows = await this.db
+      .selectFrom('certificates')
+      .select(['issuer_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('not_after', '>', toEpochMs(now, 'now'))
+      .where('status', '=', 'issued')
+      .groupBy('issuer_id')
+      .execute();
+    return new Map(rows.map((row) => [row.issuer_id as IssuerId, Number(row.n)]));
   }
 }
 

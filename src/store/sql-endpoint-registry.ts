@@ -119,6 +119,9 @@ export class SqlEndpointRegistry implements EndpointRegistry {
       .selectAll()
       .where((eb) => eb.and(endpointFilters(eb, query)));
     if (query.protocol !== undefined) select = select.where('protocol', '=', query.protocol);
+    if (query.failing !== undefined) {
+      select = select.where('consecutive_failures', query.failing ? '>' : '=', 0);
+    }
     if (query.afterName !== undefined) select = select.where('name', '>', query.afterName);
     const rows = await select.orderBy('name').limit(pageLimit(query.limit)).execute();
     return rows.map(toEndpointRecord);

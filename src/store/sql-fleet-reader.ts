@@ -9,12 +9,15 @@ import type {
   AtRiskPageQuery,
   AtRiskQuery,
   AtRiskReason,
+  ExpiryTimelineCount,
+  ExpiryTimelineQuery,
   FleetDevice,
   FleetDeviceQuery,
   FleetQuery,
   FleetReader,
   FleetState,
 } from './fleet-reader.js';
+import { MAX_TIMELINE_DAYS } from './fleet-reader.js';
 import { pageLimit, pageOffset } from './page-limit.js';
 import type { Database } from './schema.js';
 
@@ -27,6 +30,21 @@ const FAILING = sql.raw('consecutive_failures > 0');
 
 /** Sorts devices without a certificate in use last (the largest 64-bit integer, in both engines). */
 const NO_EXPIRY = sql.raw('9223372036854775807');
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The issuer of the certificate in use, without a join for nearly every device: the certificate in use is the
+ * newest LDevID (ldevid_*) or, renewed but not deployed, the one the device presented (presented_*). Only a
+ * device that has since presented yet another certificate falls through to the certificates' primary key
+ * (serial, issuer_id), one lookup by serial. A CASE evaluates its branches lazily on both engines.
+ */
+const IN_USE_ISSUER = sql<string | null>`(case
+  when in_use_serial = ldevid_serial then ldevid_issuer_id
+  when in_use_serial = presented_serial then presented_issuer_id
+  else (select c.issuer_id from certificates c
+    where c.serial = devices.in_use_serial and c.device_id = devices.id order by c.issuer_id limit 1)
+  end)`;
 
 interface Bounds {
   /** Epoch ms of `now`, and of `now + margin`. */
@@ -134,6 +152,25 @@ export class SqlFleetReader implements FleetReader {
     let select = this.selectFleetDevices(b);
     if (query.states !== undefined) select = select.where(fleetStatesCondition(query.states, b));
     if (query.productLine !== undefined) select = select.where('product_line', '=', query.productLine);
+    // A prefix is a range of the primary key (byte order on both engines: the id is `collate "C"` in
+    // PostgreSQL), so a search reads the matching devices only; LIKE would use no index on either engine.
+    if (query.idPrefix !== undefined && query.idPrefix !== '') {
+      select = select.where('id', '>=', query.idPrefix);
+      const end = prefixEnd(query.idPrefix);
+      if (end !== undefined) select = select.where('id', '<', end);
+    }
+    // No index of its own (a migration would add one per issuance): filtered on the way through the id order,
+    // cheap for the one or two issuers a fleet uses at a time, a scan for a rare one.
+    if (query.inUseIssuerId !== undefined) {
+      select = select.where(sql<SqlBool>`${IN_USE_ISSUER} = ${query.inUseIssuerId}`);
+    }
+    // A range of devices_in_use_not_after_idx, its predicate stated so both engines may use it.
+    if (query.inUseExpiringBy !== undefined) {
+      const by = toEpochMs(query.inUseExpiringBy, 'inUseExpiringBy');
+      select = select.where(
+        sql<SqlBool>`${LIVE_DEVICE} and in_use_not_after > ${b.now} and in_use_not_after <= ${by}`,
+      );
+    }
     if (query.afterId !== undefined) select = select.where('id', '>', query.afterId);
     const rows = await select.orderBy('id').limit(pageLimit(query.limit)).execute();
     return rows.map((row) => toFleetDevice(row, b));
@@ -156,6 +193,35 @@ export class SqlFleetReader implements FleetReader {
       .limit(pageLimit(query.limit))
       .execute();
     return rows.map((row) => ({ ...toFleetDevice(row, b), reason: reasonOf(row, b) }));
+  }
+
+  /**
+   * One range over devices_in_use_not_after_idx, its predicate stated, grouped by day and key: it reads the
+   * devices expiring in the window, not the fleet. By state, the key is fleetStateOf's CASE (the state
+   * countByState counts the device in); by issuer, IN_USE_ISSUER. The day is integer arithmetic on literals
+   * (validated integers), so both engines divide as integers rather than as the doubles a driver may bind.
+   */
+  async expiryTimeline(query: ExpiryTimelineQuery): Promise<readonly ExpiryTimelineCount[]> {
+    const b = boundsOf(query);
+    const from = toEpochMs(query.from, 'from');
+    if (!Number.isSafeInteger(query.days) || query.days < 1 || query.days > MAX_TIMELINE_DAYS) {
+      throw new PkiError('MALFORMED_INPUT', `days must be a whole number from 1 to ${MAX_TIMELINE_DAYS}`);
+    }
+    const until = from + query.days * DAY_MS;
+    const key = query.by === 'state' ? fleetStateOf(b) : IN_USE_ISSUER;
+    const rows = await this.db
+      .selectFrom('devices')
+      .select([
+        sql<number>`(in_use_not_after - ${sql.lit(from)}) / ${sql.lit(DAY_MS)}`.as('day'),
+        sql<string | null>`${key}`.as('key'),
+        sql<number>`count(*)`.as('count'),
+      ])
+      .where(sql<SqlBool>`${LIVE_DEVICE} and in_use_not_after >= ${from} and in_use_not_after < ${until}`)
+      .groupBy([sql`1`, sql`2`])
+      .orderBy(sql`1`)
+      .orderBy(sql`2`)
+      .execute();
+    return rows.map((row) => ({ day: Number(row.day), key: row.key, count: Number(row.count) }));
   }
 
   private selectFleetDevices(b: Bounds) {
@@ -232,6 +298,18 @@ function fleetStateOf(b: Bounds): RawBuilder<FleetState> {
     (state) => sql`when ${fleetStateCondition(state, b)} then ${sql.lit(state)}`,
   );
   return sql<FleetState>`(case ${sql.join(whens, sql` `)} else 'healthy' end)`;
+}
+
+/**
+ * The least text above every text that starts with `prefix` (code-unit order, which is byte order for the
+ * ASCII of device ids); undefined when there is none (a prefix of U+FFFF only).
+ */
+export function prefixEnd(prefix: string): string | undefined {
+  for (let end = prefix; end.length > 0; end = end.slice(0, -1)) {
+    const last = end.charCodeAt(end.length - 1);
+    if (last < 0xffff) return end.slice(0, -1) + String.fromCharCode(last + 1);
+  }
+  return undefined;
 }
 
 /** After `after` in atRiskAfter's order: coalesce(in_use_not_after, NO_EXPIRY), then id. */

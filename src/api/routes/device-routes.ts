@@ -15,6 +15,7 @@ import { DeviceSchema, deviceJson, FleetStateSchema } from '../device-view.js';
 import { fleetQuery, POLICY_QUERY, policyOf } from '../fleet-policy.js';
 import { invalidInput } from '../invalid-input.js';
 import { isText, PageCursor } from '../page-cursor.js';
+import { issuerIdOf } from './certificate-routes.js';
 
 export const DeviceParams = Type.Object({
   deviceId: Type.String({
@@ -24,12 +25,34 @@ export const DeviceParams = Type.Object({
   }),
 });
 
+/** Ten years: longer than any certificate a device holds. */
+const MAX_EXPIRING_WITHIN_SECONDS = 10 * 366 * 86_400;
+
 const DeviceListQuery = Type.Object(
   {
     state: Type.Optional(FleetStateSchema),
     productLine: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
     atRisk: Type.Optional(
       Type.Boolean({ description: 'true: only devices at risk (as state=at_risk); false: all but those' }),
+    ),
+    q: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 128, description: 'Only devices whose id starts with this' }),
+    ),
+    issuerId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 63,
+        description: 'Only devices whose certificate in use this issuer issued',
+      }),
+    ),
+    expiringWithinSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_EXPIRING_WITHIN_SECONDS,
+        description:
+          'Only devices whose certificate in use expires within this many seconds from now (not expired ' +
+          'yet; revoked and decommissioned devices are left out)',
+      }),
     ),
     ...POLICY_QUERY,
     ...PAGE_QUERY,
@@ -63,6 +86,14 @@ export function deviceIdOf(text: string): DeviceId {
   return id;
 }
 
+/** `q`: the start of a device id, which is itself of a device id's form (a prefix range of the key). */
+function deviceIdPrefixOf(text: string): string {
+  if (toDeviceId(text) === undefined) {
+    throw invalidInput('query', '/q', 'is not the start of a device id (letters, digits and ._:@/+-)');
+  }
+  return text;
+}
+
 /** The states a list asks for: `state` and `atRisk` together narrow, so a contradiction matches nothing. */
 function statesOf(state: FleetState | undefined, atRisk: boolean | undefined): FleetState[] | undefined {
   const wanted = state === undefined ? [...FLEET_STATES] : [state];
@@ -79,21 +110,38 @@ export const deviceRoutes: ApiRoutes = (app, deps) => {
         tags: ['Devices'],
         summary: 'List devices with their fleet state',
         description:
-          'By id. Filters: state (as `certfleet fleet status` counts them), product line, at risk. The state is ' +
-          'judged now, under the default at-risk policy unless marginSeconds or failureThreshold say otherwise.',
+          'By id. Filters: state (as `certfleet fleet status` counts them), product line, at risk, id prefix ' +
+          '(q), issuer and expiry of the certificate in use. The state is judged now, under the default ' +
+          'at-risk policy unless marginSeconds or failureThreshold say otherwise.',
         querystring: DeviceListQuery,
         response: { 200: pageSchema(DeviceSchema), ...problemResponses(400) },
       },
     },
     async (request) => {
-      const { state, productLine, atRisk, cursor, limit: asked, ...policy } = request.query;
+      const {
+        state,
+        productLine,
+        atRisk,
+        q,
+        issuerId,
+        expiringWithinSeconds,
+        cursor,
+        limit: asked,
+        ...policy
+      } = request.query;
       const limit = pageSize(asked);
       const states = statesOf(state, atRisk);
       const afterId = DEVICE_CURSOR.decode(cursor);
+      const now = deps.clock.now();
       const rows = await deps.fleet.devices({
-        ...fleetQuery(deps.clock.now(), policyOf(policy, deps.atRiskPolicy)),
+        ...fleetQuery(now, policyOf(policy, deps.atRiskPolicy)),
         ...(states === undefined ? {} : { states }),
         ...(productLine === undefined ? {} : { productLine }),
+        ...(q === undefined ? {} : { idPrefix: deviceIdPrefixOf(q) }),
+        ...(issuerId === undefined ? {} : { inUseIssuerId: issuerIdOf(issuerId, 'query') }),
+        ...(expiringWithinSeconds === undefined
+          ? {}
+          : { inUseExpiringBy: new Date(now.getTime() + expiringWithinSeconds * 1000) }),
         ...(afterId === undefined ? {} : { afterId }),
         limit: limit + 1,
       });

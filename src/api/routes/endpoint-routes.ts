@@ -38,6 +38,9 @@ const EndpointListQuery = Type.Object(
     kind: Type.Optional(EndpointKindSchema),
     protocol: Type.Optional(EndpointProtocolSchema),
     enabled: Type.Optional(Type.Boolean()),
+    failing: Type.Optional(
+      Type.Boolean({ description: 'true: only endpoints whose last probe failed; false: only the others' }),
+    ),
     ...PAGE_QUERY,
   },
   { additionalProperties: false },
@@ -124,13 +127,14 @@ export const endpointRoutes: ApiRoutes = (app, deps) => {
       },
     },
     async (request) => {
-      const { kind, protocol, enabled, cursor, limit: asked } = request.query;
+      const { kind, protocol, enabled, failing, cursor, limit: asked } = request.query;
       const limit = pageSize(asked);
       const afterName = ENDPOINT_CURSOR.decode(cursor);
       const rows = await deps.endpoints.page({
         ...(kind === undefined ? {} : { kind }),
         ...(protocol === undefined ? {} : { protocol }),
         ...(enabled === undefined ? {} : { enabled }),
+        ...(failing === undefined ? {} : { failing }),
         ...(afterName === undefined ? {} : { afterName }),
         limit: limit + 1,
       });

@@ -1,7 +1,9 @@
 import Type, { type Static } from 'typebox';
+import type { IssuerId } from '../../core/ids.js';
 import { PkiError } from '../../core/pki-error.js';
 import type { IssuerRecord } from '../../store/records.js';
 import type { ApiRoutes } from '../api-dependencies.js';
+import type { IssuerDependents } from '../issuer-dependents.js';
 import { pageOf, pageSize } from '../api-page.js';
 import { Instant, nullable, PAGE_QUERY, pageSchema, problemResponses } from '../api-schemas.js';
 import { isEpochMs, isText, PageCursor } from '../page-cursor.js';
@@ -25,7 +27,23 @@ const IssuerSchema = Type.Object({
   fingerprintSha256: Type.String(),
   status: Type.Union([Type.Literal('active'), Type.Literal('retired')]),
   createdAt: Instant,
+  dependents: Type.Object(
+    {
+      issuers: Type.Integer({ minimum: 0, description: 'Issuers whose parent it is' }),
+      certificates: Type.Integer({
+        minimum: 0,
+        description: 'Certificates it issued that are in force (not revoked, not expired)',
+      }),
+    },
+    { description: 'What depends on it; the certificates are counted at most once a minute' },
+  ),
 });
+
+/** What depends on each issuer: its child issuers, and its certificates in force (a cached count). */
+interface Dependents {
+  readonly children: ReadonlyMap<string, number>;
+  readonly certificates: ReadonlyMap<IssuerId, number>;
+}
 
 interface IssuerKey {
   readonly createdAt: number;
@@ -38,7 +56,7 @@ const ISSUER_CURSOR = new PageCursor<IssuerKey>('issuers', {
   decode: ([createdAt, id]) => (isEpochMs(createdAt) && isText(id) ? { createdAt, id } : undefined),
 });
 
-function issuerJson(issuer: IssuerRecord): Static<typeof IssuerSchema> {
+function issuerJson(issuer: IssuerRecord, dependents: Dependents): Static<typeof IssuerSchema> {
   return {
     id: issuer.id,
     role: issuer.role,
@@ -52,7 +70,23 @@ function issuerJson(issuer: IssuerRecord): Static<typeof IssuerSchema> {
     fingerprintSha256: issuer.fingerprintSha256,
     status: issuer.status,
     createdAt: issuer.createdAt.toISOString(),
+    dependents: {
+      issuers: dependents.children.get(issuer.id) ?? 0,
+      certificates: dependents.certificates.get(issuer.id) ?? 0,
+    },
   };
+}
+
+/** The whole hierarchy is a handful of rows, so the children are counted from the list itself. */
+async function dependentsOf(
+  all: readonly IssuerRecord[],
+  issuerDependents: Pick<IssuerDependents, 'certificatesByIssuer'>,
+): Promise<Dependents> {
+  const children = new Map<string, number>();
+  for (const issuer of all) {
+    if (issuer.parentId !== null) children.set(issuer.parentId, (children.get(issuer.parentId) ?? 0) + 1);
+  }
+  return { children, certificates: await issuerDependents.certificatesByIssuer() };
 }
 
 const keyOf = (issuer: IssuerRecord): IssuerKey => ({ createdAt: issuer.createdAt.getTime(), id: issuer.id });
@@ -83,8 +117,13 @@ export const issuerRoutes: ApiRoutes = (app, deps) => {
     async (request) => {
       const { cursor, limit: asked } = request.query;
       const limit = pageSize(asked);
-      const rows = (await deps.issuers.list()).filter(after(ISSUER_CURSOR.decode(cursor)));
-      return pageOf(rows.slice(0, limit + 1), limit, ISSUER_CURSOR, keyOf, issuerJson);
+      const start = after(ISSUER_CURSOR.decode(cursor));
+      const all = await deps.issuers.list();
+      const dependents = await dependentsOf(all, deps.issuerDependents);
+      const rows = all.filter(start);
+      return pageOf(rows.slice(0, limit + 1), limit, ISSUER_CURSOR, keyOf, (issuer) =>
+        issuerJson(issuer, dependents),
+      );
     },
   );
 
@@ -102,7 +141,7 @@ export const issuerRoutes: ApiRoutes = (app, deps) => {
       const id = issuerIdOf(request.params.issuerId, 'path');
       const issuer = await deps.issuers.get(id);
       if (issuer === undefined) throw new PkiError('NOT_FOUND', `no issuer '${id}'`);
-      return issuerJson(issuer);
+      return issuerJson(issuer, await dependentsOf(await deps.issuers.list(), deps.issuerDependents));
     },
   );
 };
