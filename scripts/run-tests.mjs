@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under the given folders (default: src and test) with node:test through tsx.
+// Runs every *.test.ts under the given folders (default: src, test and web/src) with node:test through tsx.
 // Node 20's --test does not expand globs, so the files are listed here.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -22,7 +22,7 @@ function collect(path, out) {
   return out;
 }
 
-const files = (roots.length > 0 ? roots : ['src', 'test']).flatMap((root) => collect(root, []));
+const files = (roots.length > 0 ? roots : ['src', 'test', 'web/src']).flatMap((root) => collect(root, []));
 if (files.length === 0) {
   console.error('run-tests: no *.test.ts files found');
   process.exit(1);
