@@ -7,12 +7,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { DeviceId, IssuerId } from '../src/core/ids.js';
-import { bytesToHex } from '../src/pki/der.js';
 import { OID } from '../src/pki/oids.js';
 import { encodePem } from '../src/pki/pem.js';
-import type { IssuerRecord, PreparedCertificate } from '../src/store/records.js';
+import type { PreparedCertificate } from '../src/store/records.js';
 import type { Store } from '../src/store/store.js';
-import { makeTestCertificate, type TestCredential } from '../test/helpers/pki-fixtures.js';
+import { issuerRecordOf, makeTestCertificate, type TestCredential } from '../test/helpers/pki-fixtures.js';
 
 const DAY_MS = 86_400_000;
 const ROOT_ID = 'bench-root' as IssuerId;
@@ -125,38 +124,14 @@ export function makeBenchPki(count: number, now: Date): BenchPki {
   return { root, rootPem: encodePem('CERTIFICATE', root.cert.der), issuing, shortLived, endpoints };
 }
 
-function issuerRecord(
-  id: IssuerId,
-  credential: TestCredential,
-  parentId: IssuerId | null,
-  at: Date,
-): IssuerRecord {
-  const cert = credential.cert;
-  return {
-    id,
-    role: parentId === null ? 'root' : 'intermediate',
-    parentId,
-    subject: cert.subjectText,
-    certificateDer: cert.der,
-    keyUri: null,
-    keyAlgorithm: 'ec-p256',
-    notBefore: cert.notBefore,
-    notAfter: cert.notAfter,
-    subjectKeyIdHex: bytesToHex(cert.extensions.subjectKeyId ?? new Uint8Array(0)),
-    fingerprintSha256: cert.fingerprintSha256,
-    status: 'active',
-    createdAt: at,
-  };
-}
-
 /**
  * Records the issuers (the root is the monitor's trust anchor) and every leaf as issued, so the monitor links
  * each observed leaf to its certificate record: the store lookup a real deployment's probes make.
  */
 export async function recordBenchPki(store: Pick<Store, 'issuers' | 'ledger'>, pki: BenchPki, at: Date) {
-  await store.issuers.add(issuerRecord(ROOT_ID, pki.root, null, at));
-  await store.issuers.add(issuerRecord(ISSUING_ID, pki.issuing, ROOT_ID, at));
-  await store.issuers.add(issuerRecord(SHORT_ID, pki.shortLived, ROOT_ID, at));
+  await store.issuers.add(issuerRecordOf(ROOT_ID, pki.root, null, at));
+  await store.issuers.add(issuerRecordOf(ISSUING_ID, pki.issuing, ROOT_ID, at));
+  await store.issuers.add(issuerRecordOf(SHORT_ID, pki.shortLived, ROOT_ID, at));
   const prepared = pki.endpoints.map((e): PreparedCertificate => ({
     issuerId: e.issuerId,
     serial: e.leaf.cert.serial,

@@ -5,7 +5,8 @@ import {
   type PrivateKey,
 } from '../../src/pki/algorithms/key-algorithm.js';
 import { defaultSignatureAlgorithm } from '../../src/pki/algorithms/signature-algorithm.js';
-import type { SerialHex } from '../../src/core/ids.js';
+import type { IssuerId, SerialHex } from '../../src/core/ids.js';
+import type { IssuerRecord } from '../../src/store/records.js';
 import { assembleCrl, type CrlEntry, encodeTbsCertList } from '../../src/pki/crl.js';
 import { assembleCertificate, encodeTbsCertificate } from '../../src/pki/certificate-builder.js';
 import { type ParsedCertificate, parseCertificate } from '../../src/pki/certificate.js';
@@ -22,6 +23,7 @@ import {
 import type { AltName } from '../../src/pki/general-names.js';
 import { buildName, encodeName, parseDistinguishedName } from '../../src/pki/name.js';
 import { randomSerial } from '../../src/pki/serial.js';
+import { bytesToHex } from '../../src/pki/der.js';
 
 /** A certificate with its private key, for tests that need a small hierarchy without a store. */
 export interface TestCredential {
@@ -124,3 +126,28 @@ export const SAMPLE_REVOCATIONS: readonly CrlEntry[] = [
     invalidityDate: new Date('2026-02-27T00:00:00Z'),
   },
 ];
+
+/** `credential` as the store records an active issuer (`parentId` null: a root), created `createdAt`. */
+export function issuerRecordOf(
+  id: IssuerId,
+  credential: TestCredential,
+  parentId: IssuerId | null,
+  createdAt: Date = new Date(),
+): IssuerRecord {
+  const cert = credential.cert;
+  return {
+    id,
+    role: parentId === null ? 'root' : 'intermediate',
+    parentId,
+    subject: cert.subjectText,
+    certificateDer: cert.der,
+    keyUri: null,
+    keyAlgorithm: credential.key.algorithm,
+    notBefore: cert.notBefore,
+    notAfter: cert.notAfter,
+    subjectKeyIdHex: bytesToHex(cert.extensions.subjectKeyId ?? new Uint8Array(0)),
+    fingerprintSha256: cert.fingerprintSha256,
+    status: 'active',
+    createdAt,
+  };
+}

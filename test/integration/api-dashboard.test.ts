@@ -3,8 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import Fastify, { type FastifyInstance, type InjectOptions } from 'fastify';
 import { adminApiPlugin } from '../../src/api/admin-api-plugin.js';
 import { apiDependencies } from '../../src/api/api-dependencies.js';
-import { OperatorTokens } from '../../src/api/operator-tokens.js';
 import { ManualClock } from '../../src/core/clock.js';
+import { createOperatorTokens } from '../helpers/operator-tokens.js';
 import type { DeviceId, IssuerId } from '../../src/core/ids.js';
 import { generateKeyPair } from '../../src/pki/algorithms/key-algorithm.js';
 import { buildCsr } from '../../src/pki/csr.js';
@@ -51,21 +51,7 @@ describe('admin API for the dashboard (inject)', () => {
     app = Fastify({ logger: false });
     await app.register(adminApiPlugin, apiDependencies(runtime.store, runtime.revocations, clock));
     await app.ready();
-    const operatorTokens = new OperatorTokens({
-      tokens: runtime.store.apiTokens,
-      audit: runtime.store.audit,
-      clock,
-    });
-    tokens.admin = (
-      await operatorTokens.create('operator:cli', {
-        name: 'dash-admin',
-        scope: 'admin',
-        lifetimeSeconds: null,
-      })
-    ).token;
-    tokens.read = (
-      await operatorTokens.create('operator:cli', { name: 'dash-read', scope: 'read', lifetimeSeconds: null })
-    ).token;
+    ({ admin: tokens.admin, read: tokens.read } = await createOperatorTokens(runtime.store, clock, 'dash'));
     for (const id of ['dash-a-1', 'dash-a-2', 'dash-b-1']) await issue(id);
     // A day later: a certificate that expires a day after the others.
     clock.advanceSeconds(86_400);

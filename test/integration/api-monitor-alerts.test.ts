@@ -6,8 +6,8 @@ import { createServer as createTlsServer, type Server as TlsServer } from 'node:
 import Fastify, { type FastifyInstance, type InjectOptions } from 'fastify';
 import { adminApiPlugin } from '../../src/api/admin-api-plugin.js';
 import { apiDependencies } from '../../src/api/api-dependencies.js';
-import { OperatorTokens } from '../../src/api/operator-tokens.js';
 import { ManualClock } from '../../src/core/clock.js';
+import { createOperatorTokens } from '../helpers/operator-tokens.js';
 import { openMonitor } from '../../src/monitor/open-monitor.js';
 import { encodePem, readPemAll } from '../../src/pki/pem.js';
 import type { NewDelivery } from '../../src/store/delivery-log.js';
@@ -72,21 +72,7 @@ describe('admin API: endpoints, observations, alert rules, deliveries (inject)',
       maxImportBytes: MAX_IMPORT_BYTES,
     });
     await app.ready();
-    const operatorTokens = new OperatorTokens({
-      tokens: runtime.store.apiTokens,
-      audit: runtime.store.audit,
-      clock,
-    });
-    tokens.admin = (
-      await operatorTokens.create('operator:cli', {
-        name: 'ops-admin',
-        scope: 'admin',
-        lifetimeSeconds: null,
-      })
-    ).token;
-    tokens.read = (
-      await operatorTokens.create('operator:cli', { name: 'ops-read', scope: 'read', lifetimeSeconds: null })
-    ).token;
+    ({ admin: tokens.admin, read: tokens.read } = await createOperatorTokens(runtime.store, clock, 'ops'));
   });
   after(async () => {
     await app.close();

@@ -4,8 +4,9 @@ import { after, before, describe, test } from 'node:test';
 import Fastify, { type FastifyInstance, type InjectOptions } from 'fastify';
 import { adminApiPlugin } from '../../src/api/admin-api-plugin.js';
 import { apiDependencies } from '../../src/api/api-dependencies.js';
-import { OperatorTokens } from '../../src/api/operator-tokens.js';
+import type { OperatorTokens } from '../../src/api/operator-tokens.js';
 import { ManualClock } from '../../src/core/clock.js';
+import { createOperatorTokens } from '../helpers/operator-tokens.js';
 import type { SerialHex } from '../../src/core/ids.js';
 import { generateKeyPair } from '../../src/pki/algorithms/key-algorithm.js';
 import { parseCertificate } from '../../src/pki/certificate.js';
@@ -33,21 +34,10 @@ describe('admin API (inject)', () => {
     app = Fastify({ logger: false });
     await app.register(adminApiPlugin, apiDependencies(runtime.store, runtime.revocations, clock));
     await app.ready();
-    operatorTokens = new OperatorTokens({
-      tokens: runtime.store.apiTokens,
-      audit: runtime.store.audit,
-      clock,
-    });
-    tokens.admin = (
-      await operatorTokens.create('operator:cli', {
-        name: 'ops-admin',
-        scope: 'admin',
-        lifetimeSeconds: null,
-      })
-    ).token;
-    tokens.read = (
-      await operatorTokens.create('operator:cli', { name: 'ops-read', scope: 'read', lifetimeSeconds: null })
-    ).token;
+    const created = await createOperatorTokens(runtime.store, clock, 'ops');
+    operatorTokens = created.registrar;
+    tokens.admin = created.admin;
+    tokens.read = created.read;
     for (const id of ['api-dev-1', 'api-dev-2', 'api-dev-3', 'api-dev-4', 'api-dev-5']) {
       const issued = await runtime.ra.requestCertificate(
         { kind: 'operator', name: 'test' },

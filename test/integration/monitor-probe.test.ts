@@ -17,11 +17,15 @@ import { type Monitor, type MonitorSettings, openMonitor } from '../../src/monit
 import type { NewEndpoint } from '../../src/store/endpoint-registry.js';
 import type { EndpointObservation } from '../../src/store/observation-log.js';
 import { openStore } from '../../src/store/open-store.js';
-import type { IssuerRecord } from '../../src/store/records.js';
 import type { Store } from '../../src/store/store.js';
 import { freePort } from '../helpers/free-port.js';
 import { type MosquittoBroker, startMosquitto } from '../helpers/mosquitto.js';
-import { makeTestCertificate, makeTestHierarchy, type TestCredential } from '../helpers/pki-fixtures.js';
+import {
+  issuerRecordOf,
+  makeTestCertificate,
+  makeTestHierarchy,
+  type TestCredential,
+} from '../helpers/pki-fixtures.js';
 
 const ROOT_ID = 'test-root' as IssuerId;
 const ISSUING_ID = 'test-issuing' as IssuerId;
@@ -44,25 +48,6 @@ const pkcs8Pem = (credential: TestCredential) =>
   credential.key.material.export({ format: 'pem', type: 'pkcs8' }).toString();
 const certPem = (...credentials: TestCredential[]) =>
   credentials.map((c) => encodePem('CERTIFICATE', c.cert.der)).join('');
-
-function issuerRecord(id: IssuerId, credential: TestCredential, parentId: IssuerId | null): IssuerRecord {
-  const cert = credential.cert;
-  return {
-    id,
-    role: parentId === null ? 'root' : 'intermediate',
-    parentId,
-    subject: cert.subjectText,
-    certificateDer: cert.der,
-    keyUri: null,
-    keyAlgorithm: 'ec-p256',
-    notBefore: cert.notBefore,
-    notAfter: cert.notAfter,
-    subjectKeyIdHex: bytesToHex(cert.extensions.subjectKeyId ?? new Uint8Array(0)),
-    fingerprintSha256: cert.fingerprintSha256,
-    status: 'active',
-    createdAt: new Date(),
-  };
-}
 
 /** Starts a server on 127.0.0.1, port 0; returns its port. */
 function listen(server: Server | SMTPServer): Promise<number> {
@@ -126,8 +111,8 @@ describe('monitor probes against loopback servers', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'certfleet-monitor-probe-'));
     store = await openStore('sqlite::memory:');
-    await store.issuers.add(issuerRecord(ROOT_ID, root, null));
-    await store.issuers.add(issuerRecord(ISSUING_ID, intermediate, ROOT_ID));
+    await store.issuers.add(issuerRecordOf(ROOT_ID, root, null));
+    await store.issuers.add(issuerRecordOf(ISSUING_ID, intermediate, ROOT_ID));
     const now = new Date();
     const entry = {
       issuerId: ISSUING_ID,
