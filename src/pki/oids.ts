@@ -48,6 +48,8 @@ export const OID = {
   clientAuth: '1.3.6.1.5.5.7.3.2',
   codeSigning: '1.3.6.1.5.5.7.3.3',
   ocspSigning: '1.3.6.1.5.5.7.3.9',
+  /** id-kp-cmcRA (RFC 6402 §2.10): a CMP/CMC registration authority, as RFC 9483 §3.3 expects of a CMP server. */
+  cmcRA: '1.3.6.1.5.5.7.3.28',
 
   // Access methods (RFC 5280 §4.2.2.1)
   ocsp: '1.3.6.1.5.5.7.48.1',
@@ -105,4 +107,12 @@ export const OID = {
   // Hash algorithms for OCSP CertIDs (RFC 3279 §2.1 / RFC 5754 §2; SHA-256 per RFC 9919)
   sha1: '1.3.14.3.2.26',
   sha256: '2.16.840.1.101.3.4.2.1',
+  sha384: '2.16.840.1.101.3.4.2.2',
+  sha512: '2.16.840.1.101.3.4.2.3',
+
+  // CMP MAC-based protection (RFC 9810 §5.1.3.1, RFC 9481 §6.1.1 and §6.2.1, RFC 8018 §A.5)
+  passwordBasedMac: '1.2.840.113533.7.66.13',
+  pbmac1: '1.2.840.113549.1.5.14',
+  /** HMAC-SHA1 under the IPsec arc (RFC 2104 via RFC 4210), what OpenSSL writes in PBMParameter. */
+  hmacSha1: '1.3.6.1.5.5.8.1.2',
 } as const;
