@@ -11,6 +11,7 @@ import { monitorMigration } from './migrations/0005-monitor.js';
 import { alertsMigration } from './migrations/0006-alerts.js';
 import { apiTokensMigration } from './migrations/0007-api-tokens.js';
 import { undeployedRenewalsMigration } from './migrations/0008-undeployed-renewals.js';
+import { cmpTransactionsMigration } from './migrations/0009-cmp-transactions.js';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';
 
@@ -30,6 +31,7 @@ export function storeMigrations(engine: Store['engine']): Record<string, Migrati
     '0006-alerts': alertsMigration(types),
     '0007-api-tokens': apiTokensMigration(types),
     '0008-undeployed-renewals': undeployedRenewalsMigration(),
+    '0009-cmp-transactions': cmpTransactionsMigration(types),
   };
 }
 

@@ -7,6 +7,7 @@ import type { AuditLog } from './audit-log.js';
 import type { CertificateLedger } from './certificate-ledger.js';
 import type { CertificateLifecycle } from './certificate-lifecycle.js';
 import type { CertificateReader } from './certificate-reader.js';
+import type { CmpTransactions } from './cmp-transactions.js';
 import type { CrlStore } from './crl-store.js';
 import type { DeliveryLog } from './delivery-log.js';
 import type { DeviceRegistry } from './device-registry.js';
@@ -60,6 +61,7 @@ export class PostgresStore implements Store {
   readonly alertRules: AlertRules;
   readonly alertStates: AlertStates;
   readonly alertDeliveries: DeliveryLog;
+  readonly cmpTransactions: CmpTransactions;
   private closing: Promise<void> | undefined;
 
   private constructor(private readonly db: Kysely<Database>) {
@@ -84,6 +86,7 @@ export class PostgresStore implements Store {
     this.alertRules = roles.alertRules;
     this.alertStates = roles.alertStates;
     this.alertDeliveries = roles.alertDeliveries;
+    this.cmpTransactions = roles.cmpTransactions;
     this.enrollmentRecorder = new GroupCommitEnrollmentRecorder(new PostgresEnrollmentRecorder(db));
   }
 

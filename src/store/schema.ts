@@ -25,6 +25,7 @@ export interface Database {
   alert_states: AlertStatesTable;
   alert_deliveries: AlertDeliveriesTable;
   alert_delivery_attempts: AlertDeliveryAttemptsTable;
+  cmp_transactions: CmpTransactionsTable;
 }
 
 export interface IssuersTable {
@@ -300,4 +301,32 @@ export interface ApiTokensTable {
   expires_at: number | null;
   last_used_at: number | null;
   revoked_at: number | null;
+}
+
+/**
+ * From migration 0009 (the CMP server's transactions, see cmp-transactions.ts). Every transition is an UPDATE
+ * … WHERE state = ? AND server_nonce = ? (compare-and-set).
+ */
+export interface CmpTransactionsTable {
+  /** Lower-case hex of the transactionID octets. */
+  transaction_id: string;
+  sender: string;
+  /** CmpTransactionState. */
+  state: string;
+  server_nonce: Uint8Array;
+  request_type: string;
+  label: string;
+  cert_req_id: number;
+  certificate_issuer_id: string | null;
+  certificate_serial: string | null;
+  /** Null when no request is held. */
+  held_request_der: Uint8Array | null;
+  /**
+   * The held request's credential chain as concatenated DER (der-concatenation.ts), leaf first; null when no
+   * request is held or its chain is empty (MAC protection).
+   */
+  held_credential_chain: Uint8Array | null;
+  created_at: number;
+  updated_at: number;
+  expires_at: number;
 }

@@ -7,6 +7,7 @@ import { SqlAlertStates } from './sql-alert-states.js';
 import { SqlAuditLog } from './sql-audit-log.js';
 import { SqlCertificateLifecycle } from './sql-certificate-lifecycle.js';
 import { SqlCertificateReader } from './sql-certificate-reader.js';
+import { SqlCmpTransactions } from './sql-cmp-transactions.js';
 import { SqlCrlStore } from './sql-crl-store.js';
 import { SqlDeliveryLog } from './sql-delivery-log.js';
 import { SqlDeviceRegistry } from './sql-device-registry.js';
@@ -48,6 +49,7 @@ export type SqlRoles = Pick<
   | 'alertRules'
   | 'alertStates'
   | 'alertDeliveries'
+  | 'cmpTransactions'
 >;
 
 export function createSqlRoles(
@@ -75,5 +77,6 @@ export function createSqlRoles(
     alertRules: new SqlAlertRules(db),
     alertStates: new SqlAlertStates(db),
     alertDeliveries: new SqlDeliveryLog(db),
+    cmpTransactions: new SqlCmpTransactions(db),
   };
 }

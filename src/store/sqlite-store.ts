@@ -6,6 +6,7 @@ import type { AuditLog } from './audit-log.js';
 import type { CertificateLedger } from './certificate-ledger.js';
 import type { CertificateLifecycle } from './certificate-lifecycle.js';
 import type { CertificateReader } from './certificate-reader.js';
+import type { CmpTransactions } from './cmp-transactions.js';
 import type { CrlStore } from './crl-store.js';
 import type { DeliveryLog } from './delivery-log.js';
 import type { DeviceRegistry } from './device-registry.js';
@@ -62,6 +63,7 @@ export class SqliteStore implements Store {
   readonly alertRules: AlertRules;
   readonly alertStates: AlertStates;
   readonly alertDeliveries: DeliveryLog;
+  readonly cmpTransactions: CmpTransactions;
   private closing: Promise<void> | undefined;
 
   private readonly writer: SqliteWriterThread | undefined;
@@ -105,6 +107,7 @@ export class SqliteStore implements Store {
     this.alertRules = roles.alertRules;
     this.alertStates = roles.alertStates;
     this.alertDeliveries = roles.alertDeliveries;
+    this.cmpTransactions = roles.cmpTransactions;
     this.enrollmentRecorder = new GroupCommitEnrollmentRecorder(
       this.writer ? new ThreadedEnrollmentRecorder(this.writer) : new SqliteEnrollmentRecorder(sqlite, db),
     );

@@ -4,6 +4,7 @@ import type { AuditLog } from './audit-log.js';
 import type { CertificateLedger } from './certificate-ledger.js';
 import type { CertificateLifecycle } from './certificate-lifecycle.js';
 import type { CertificateReader } from './certificate-reader.js';
+import type { CmpTransactions } from './cmp-transactions.js';
 import type { CrlStore } from './crl-store.js';
 import type { DeliveryLog } from './delivery-log.js';
 import type { DeviceRegistry } from './device-registry.js';
@@ -52,5 +53,7 @@ export interface Store {
   readonly alertRules: AlertRules;
   readonly alertStates: AlertStates;
   readonly alertDeliveries: DeliveryLog;
+  /** The CMP server's transactions (migration 0009), shared by every node. */
+  readonly cmpTransactions: CmpTransactions;
   close(): Promise<void>;
 }

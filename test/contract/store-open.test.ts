@@ -15,6 +15,7 @@ import {
   at,
   crlRecord,
   issuerRecord,
+  newCmpTransaction,
   newEnrollmentToken,
   newPendingEnrollment,
   preparedCertificate,
@@ -70,6 +71,9 @@ const UNDO: Record<string, (raw: Kysely<Database>) => Promise<void>> = {
   },
   '0008-undeployed-renewals': async (raw) => {
     await raw.schema.alterTable('devices').dropColumn('issued_since_presented').execute();
+  },
+  '0009-cmp-transactions': async (raw) => {
+    await raw.schema.dropTable('cmp_transactions').execute();
   },
 };
 
@@ -144,6 +148,12 @@ for (const engine of storeEngines) {
         await upgraded.ledger.recordPrepared([certificate], at(1));
         await upgraded.lifecycle.revoke([revocationRequest(certificate)], at(2), revokedAudit(at(2)));
         assert.equal((await upgraded.certificates.listRevoked(issuer.id, { notAfterFrom: at(2) })).length, 1);
+        const transaction = newCmpTransaction();
+        await upgraded.cmpTransactions.begin(transaction, at(1));
+        assert.equal(
+          (await upgraded.cmpTransactions.get(transaction.transactionId))?.label,
+          transaction.label,
+        );
       } finally {
         await upgraded.close();
       }

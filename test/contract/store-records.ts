@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DeviceId, IssuerId, SerialHex } from '../../src/core/ids.js';
 import type { RevocationRequest } from '../../src/store/certificate-lifecycle.js';
+import type { NewCmpTransaction } from '../../src/store/cmp-transactions.js';
 import type { CrlRecord } from '../../src/store/crl-store.js';
 import type { NewEnrollmentToken } from '../../src/store/enrollment-tokens.js';
 import type { NewPendingEnrollment } from '../../src/store/pending-enrollments.js';
@@ -185,6 +186,34 @@ export function newPendingEnrollment(overrides: Partial<NewPendingEnrollment> = 
     requester: 'idevid:01ab',
     profile: 'ldevid',
     csrDer: new Uint8Array(randomBytes(180)),
+    ...overrides,
+  };
+}
+
+/** Random bytes framed as one DER SEQUENCE (long-form length), standing in for a certificate or a request. */
+export function fakeDer(contentLength = 300): Uint8Array {
+  return new Uint8Array([
+    0x30,
+    0x82,
+    contentLength >> 8,
+    contentLength & 0xff,
+    ...randomBytes(contentLength),
+  ]);
+}
+
+/** An `awaiting-confirmation` transaction for a random transactionID, with no request held. */
+export function newCmpTransaction(overrides: Partial<NewCmpTransaction> = {}): NewCmpTransaction {
+  return {
+    transactionId: randomBytes(16).toString('hex'),
+    sender: `mac:${randomBytes(4).toString('hex')}`,
+    state: 'awaiting-confirmation',
+    serverNonce: new Uint8Array(randomBytes(16)),
+    requestType: 'ir',
+    label: 'plant-a',
+    certReqId: 0,
+    certificate: { issuerId: 'operational' as IssuerId, serial: randomSerial() },
+    held: null,
+    expiresAt: at(300),
     ...overrides,
   };
 }
