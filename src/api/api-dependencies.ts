@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../core/clock.js';
 import type { AtRiskPolicy } from '../fleet/at-risk-policy.js';
 import type { Prober } from '../monitor/endpoint-prober.js';
+import type { EnrollmentTokenSecrets } from '../ra/enrollment-token-secrets.js';
 import type { Revocations } from '../ra/revocations.js';
 import type { AlertRules } from '../store/alert-rules.js';
 import type { AlertStates } from '../store/alert-states.js';
@@ -72,6 +73,7 @@ export interface ApiMonitoring {
 export function apiDependencies(
   store: Store,
   revocations: Pick<Revocations, 'revoke' | 'decommission'>,
+  tokenSecrets: EnrollmentTokenSecrets,
   clock: Clock,
   monitoring: ApiMonitoring = {},
 ): ApiDependencies {
@@ -88,6 +90,7 @@ export function apiDependencies(
       catalog: store.enrollmentTokenCatalog,
       devices: store.devices,
       audit: store.audit,
+      secrets: tokenSecrets,
       clock,
     }),
     enrollmentTokenCatalog: store.enrollmentTokenCatalog,

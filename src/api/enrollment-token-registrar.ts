@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import type { DeviceId } from '../core/ids.js';
 import { PkiError } from '../core/pki-error.js';
 import { isProfileName } from '../pki/profiles/certificate-profile.js';
-import { hashTokenSecret } from '../ra/token-provisioner.js';
+import type { EnrollmentTokenSecrets } from '../ra/enrollment-token-secrets.js';
 import type { AuditLog } from '../store/audit-log.js';
 import type { DeviceRegistry } from '../store/device-registry.js';
 import type { EnrollmentTokenCatalog, VoidOutcome } from '../store/enrollment-token-catalog.js';
@@ -18,8 +17,8 @@ export interface NewEnrollmentTokenRequest {
 
 /**
  * Enrollment tokens made and voided through the API, by the rules `certfleet device add --token` follows: a
- * known profile, never for a decommissioned device (a refurbished device gets a new id), the secret hashed as
- * the RA's TokenProvisioner checks it, and each change audited (`token.created`, `token.voided`).
+ * known profile, never for a decommissioned device (a refurbished device gets a new id), the secret derived and
+ * hashed as the RA checks it (EnrollmentTokenSecrets), and each change audited (`token.created`, `token.voided`).
  */
 export class EnrollmentTokenRegistrar {
   constructor(
@@ -28,6 +27,7 @@ export class EnrollmentTokenRegistrar {
       readonly catalog: Pick<EnrollmentTokenCatalog, 'voidToken'>;
       readonly devices: Pick<DeviceRegistry, 'get'>;
       readonly audit: Pick<AuditLog, 'append'>;
+      readonly secrets: EnrollmentTokenSecrets;
       readonly clock: Clock;
     },
   ) {}
@@ -48,12 +48,12 @@ export class EnrollmentTokenRegistrar {
         `device ${request.deviceId} is decommissioned; a refurbished device gets a new device id`,
       );
     }
-    const secret = randomBytes(32).toString('base64url');
+    const { id, secret, secretSha256 } = this.deps.secrets.mint();
     const at = this.deps.clock.now();
     const token = await this.deps.tokens.create(
       {
-        id: `tok_${randomBytes(6).toString('hex')}`,
-        secretSha256: hashTokenSecret(secret),
+        id,
+        secretSha256,
         deviceId: request.deviceId,
         profile: request.profile,
         label: request.label,

@@ -10,7 +10,7 @@ import {
 } from '@peculiar/asn1-x509';
 import { DirectoryString } from '@peculiar/asn1-x509';
 import { PkiError } from '../core/pki-error.js';
-import { type KeyAlgorithmName, type PrivateKey, publicKeyFromSpki } from './algorithms/key-algorithm.js';
+import { type PrivateKey, publicKeyFromSpki } from './algorithms/key-algorithm.js';
 import {
   defaultSignatureAlgorithm,
   type SignatureAlgorithm,
@@ -22,21 +22,15 @@ import type { AltName } from './general-names.js';
 import { formatName } from './name.js';
 import { OID } from './oids.js';
 import { readDerOrPem } from './pem.js';
+import type { VerifiedRequest } from './verified-request.js';
 
 /** A PKCS#10 request (RFC 2986) whose signature has been verified: the requester holds the private key. */
-export interface ParsedCsr {
-  readonly der: Uint8Array;
-  readonly subject: Name;
-  /** The subject exactly as the request encodes it. */
-  readonly subjectDer: Uint8Array;
+export interface ParsedCsr extends VerifiedRequest {
   /** RFC 4514 form of the subject. */
   readonly subjectText: string;
-  readonly spkiDer: Uint8Array;
-  readonly keyAlgorithm: KeyAlgorithmName;
   readonly signatureAlgorithm: SignatureAlgorithm;
   /** The extensions asked for in the PKCS#9 extensionRequest attribute (RFC 2985 §5.4.2). */
   readonly requestedExtensions: ExtensionsView;
-  readonly altNames: readonly AltName[];
   /** PKCS#9 challengePassword, if any (EST uses it for tls-unique linking, RFC 7030 §3.5). */
   readonly challengePassword?: string;
   /** OIDs of all attributes present. */

@@ -8,14 +8,14 @@ import type { IssuerDirectory, KnownIssuer } from './issuer-directory.js';
 import type { PresentedChain } from './presented-chain.js';
 
 /**
- * Checks that a presented certificate is one this deployment issued under `profile` and still stands: it chains to
+ * Checks that a presented certificate is one this deployment issued under `profile` (or one of them) and still stands: it chains to
  * our root, is within its validity, the ledger has exactly this certificate, and it is neither revoked nor
  * superseded... superseded certificates stay usable until they expire, so a device can retry a renewal whose
  * answer it lost.
  */
 export async function checkIssuedCertificate(
   chain: PresentedChain,
-  profile: ProfileName,
+  profile: ProfileName | readonly ProfileName[],
   deps: { issuers: IssuerDirectory; certificates: CertificateReader; clock: Clock },
 ): Promise<{ record: CertificateRecord; issuer: KnownIssuer }> {
   const { leaf } = chain;
@@ -30,10 +30,11 @@ export async function checkIssuedCertificate(
   }
   if (record.status === 'revoked')
     throw new PkiError('CERT_REVOKED', `the client certificate ${leaf.serial} is revoked`);
-  if (record.profile !== profile) {
+  const expected: readonly ProfileName[] = typeof profile === 'string' ? [profile] : profile;
+  if (!expected.includes(record.profile as ProfileName)) {
     throw new PkiError(
       'FORBIDDEN',
-      `a ${record.profile} certificate cannot be used here (expected ${profile})`,
+      `a ${record.profile} certificate cannot be used here (expected ${expected.join(' or ')})`,
     );
   }
   return { record, issuer };

@@ -20,7 +20,12 @@ export type Credential =
   /** A one-time enrollment token made by an operator for a device without an IDevID. */
   | { readonly kind: 'enrollment-token'; readonly secret: string }
   /** The server itself, for its own infrastructure certificates (delegated OCSP responders); never from a request. */
-  | { readonly kind: 'service'; readonly name: string };
+  | { readonly kind: 'service'; readonly name: string }
+  /**
+   * Whoever proved possession of the key of the chain's leaf (a CMP message signed with it, RFC 9483 §4.2). It
+   * obtains nothing; it may revoke that one certificate.
+   */
+  | { readonly kind: 'certificate-holder'; readonly chain: readonly Uint8Array[] };
 
 export type CredentialKind = Credential['kind'];
 

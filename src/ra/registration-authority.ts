@@ -4,6 +4,7 @@ import { isPkiError, PkiError } from '../core/pki-error.js';
 import type { IssueOrder, IssuedCertificate } from '../ca/issue-order.js';
 import { generateKeyPair, privateKeyToPkcs8 } from '../pki/algorithms/key-algorithm.js';
 import { parseCsr } from '../pki/csr.js';
+import { isVerifiedRequest, type VerifiedRequest } from '../pki/verified-request.js';
 import { encodeName, parseDistinguishedName } from '../pki/name.js';
 import type { CertificateProfile, ProfileName } from '../pki/profiles/certificate-profile.js';
 import { checkProfile } from '../pki/profiles/check-profile.js';
@@ -25,8 +26,11 @@ export interface CertificateIssuer {
 }
 
 export interface CertificateRequest {
-  /** PKCS#10 as DER, PEM or base64. */
-  readonly csr: Uint8Array | string;
+  /**
+   * PKCS#10 as DER, PEM or base64, parsed and checked here; or a request a front end decoded and whose proof of
+   * possession it verified (CMP's CRMF CertReqMsg).
+   */
+  readonly csr: Uint8Array | string | VerifiedRequest;
   readonly profile: string;
   /** Defaults to the issuer configured for the profile. */
   readonly issuerId?: IssuerId;
@@ -146,7 +150,7 @@ export class RegistrationAuthority {
         throw new PkiError('CONFIG_INVALID', `no issuer is configured for ${profile.name}`);
       attempt.issuerId = issuerId;
 
-      const csr = parseCsr(request.csr);
+      const csr = isVerifiedRequest(request.csr) ? request.csr : parseCsr(request.csr);
       const subject = request.subject === undefined ? csr.subject : parseDistinguishedName(request.subject);
       const subjectDer = request.subject === undefined ? csr.subjectDer : encodeName(subject);
       const binding = bindIdentity(
@@ -215,6 +219,14 @@ export class RegistrationAuthority {
       await this.recordFailure(request, attempt, error);
       throw error;
     }
+  }
+
+  /**
+   * Who a credential belongs to, for requests that obtain nothing (CMP genm, RFC 9483 §4.3): the provisioner's
+   * judgement without issuing or recording. A credential that does not authenticate is refused as in enroll().
+   */
+  async authenticate(credential: Credential): Promise<string> {
+    return (await this.authorize(credential)).requester;
   }
 
   /**

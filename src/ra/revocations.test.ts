@@ -434,4 +434,86 @@ describe('Revocations', () => {
     const again = await revocations.revoke(operator, { kind: 'issuer', issuerId: factory }, 'cACompromise');
     assert.deepEqual(again, { revoked: 0, alreadyRevoked: 0, certificates: [] });
   });
+  test('a certificate holder revokes the certificate it signs with, and nothing else', async () => {
+    const own = await ldevid('HOLDER-1');
+    const other = await ldevid('HOLDER-2');
+    const holder: Credential = { kind: 'certificate-holder', chain: [own.der, ...own.chain] };
+    await assert.rejects(
+      deployment.runtime.revocations.revoke(
+        holder,
+        { kind: 'certificate', serial: other.serial },
+        'keyCompromise',
+      ),
+      (error) => isPkiError(error, 'FORBIDDEN'),
+    );
+    assert.equal(
+      (await deployment.runtime.store.certificates.get(operational, other.serial))?.status,
+      'issued',
+    );
+    await assert.rejects(
+      deployment.runtime.revocations.revoke(
+        holder,
+        { kind: 'device', deviceId: device('HOLDER-2') },
+        'keyCompromise',
+      ),
+      (error) => isPkiError(error, 'FORBIDDEN'),
+    );
+
+    const summary = await deployment.runtime.revocations.revoke(
+      holder,
+      { kind: 'certificate', serial: own.serial, issuerId: operational },
+      'keyCompromise',
+    );
+    assert.equal(summary.revoked, 1);
+    assert.equal(
+      (await deployment.runtime.store.certificates.get(operational, own.serial))?.status,
+      'revoked',
+    );
+    // Once revoked, the holder's credential is worth nothing: the repeat is CERT_REVOKED, not "0 revoked".
+    await assert.rejects(
+      deployment.runtime.revocations.revoke(
+        holder,
+        { kind: 'certificate', serial: own.serial },
+        'keyCompromise',
+      ),
+      (error) => isPkiError(error, 'CERT_REVOKED'),
+    );
+  });
+
+  test('the CMP front end revokes a certificate its client did not accept', async () => {
+    const unconfirmed = await ldevid('CMP-UNCONFIRMED');
+    const summary = await deployment.runtime.revocations.revoke(
+      { kind: 'service', name: 'cmp' },
+      { kind: 'certificate', serial: unconfirmed.serial, issuerId: operational },
+      'cessationOfOperation',
+    );
+    assert.equal(summary.revoked, 1);
+  });
+
+  test('a holder credential that is not ours, or not a certificate, revokes nothing', async () => {
+    const target = await ldevid('HOLDER-3');
+    const forged: Credential = {
+      kind: 'certificate-holder',
+      chain: [new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01])],
+    };
+    await assert.rejects(
+      deployment.runtime.revocations.revoke(
+        forged,
+        { kind: 'certificate', serial: target.serial },
+        'keyCompromise',
+      ),
+      (error) => isPkiError(error, 'UNAUTHORIZED'),
+    );
+    await assert.rejects(
+      deployment.runtime.revocations.decommission(
+        { kind: 'certificate-holder', chain: [target.der] },
+        device('HOLDER-3'),
+      ),
+      (error) => isPkiError(error, 'FORBIDDEN'),
+    );
+    assert.equal(
+      (await deployment.runtime.store.certificates.get(operational, target.serial))?.status,
+      'issued',
+    );
+  });
 });

@@ -10,6 +10,10 @@ import type { DeviceRegistry } from '../store/device-registry.js';
 import type { EnrollmentTokens } from '../store/enrollment-tokens.js';
 import type { IssuerRegistry } from '../store/issuer-registry.js';
 import type { CertificateStatus, DeviceRecord } from '../store/records.js';
+import type { ProfileName } from '../pki/profiles/certificate-profile.js';
+import type { IssuerDirectory } from './issuer-directory.js';
+import { checkIssuedCertificate } from './issued-certificate-check.js';
+import { parsePresentedChain } from './presented-chain.js';
 import type { Credential } from './provisioner.js';
 
 export type RevocationTarget =
@@ -36,6 +40,8 @@ export interface DecommissionSummary extends RevocationSummary {
 /** Certificates revoked per transaction when a whole issuer or a large device history is revoked. */
 const BATCH = 1000;
 const REVOCABLE: readonly CertificateStatus[] = ['issued', 'prepared'];
+/** End-entity certificates whose holder may revoke them itself; CA and server certificates go through operators. */
+const HOLDER_REVOCABLE: readonly ProfileName[] = ['idevid', 'ldevid', 'tls-server', 'code-signing'];
 
 /**
  * Who may revoke what, and revocation by certificate, by device, or by issuer; device decommissioning (RMA): its
@@ -51,6 +57,8 @@ export class Revocations {
       issuers: Pick<IssuerRegistry, 'get'>;
       tokens: Pick<EnrollmentTokens, 'voidForDevice'>;
       audit: AuditLog;
+      /** Recognises our certificates when their holder asks to revoke one. */
+      directory: IssuerDirectory;
       clock: Clock;
     },
   ) {}
@@ -61,7 +69,7 @@ export class Revocations {
     reason: RevocationReason,
     invalidityDate: Date | null = null,
   ): Promise<RevocationSummary> {
-    const requester = operator(credential);
+    const requester = await this.requesterFor(credential, target);
     requestable(reason);
     if (invalidityDate && invalidityDate > this.deps.clock.now()) {
       throw new PkiError('MALFORMED_INPUT', 'the invalidity date lies in the future');
@@ -114,6 +122,31 @@ export class Revocations {
       });
     }
     return { ...revoked, tokensVoided, stateChanged };
+  }
+
+  /**
+   * Operators (and the CMP front end, for certificates its clients did not accept) may revoke anything; a certificate's holder, who signed the request with its key, that certificate
+   * only, while it stands (ours, unexpired, not revoked: a second request gets CERT_REVOKED).
+   */
+  private async requesterFor(credential: Credential, target: RevocationTarget): Promise<string> {
+    // The CMP front end itself: a certificate its client rejected or never confirmed (RFC 9483 §4.1.1).
+    if (credential.kind === 'service' && credential.name === 'cmp') return `service:${credential.name}`;
+    if (credential.kind !== 'certificate-holder') return operator(credential);
+    const chain = parsePresentedChain(credential.chain, 'revocation', (der) =>
+      this.deps.directory.known(der),
+    );
+    const { record } = await checkIssuedCertificate(chain, HOLDER_REVOCABLE, {
+      issuers: this.deps.directory,
+      certificates: this.deps.certificates,
+      clock: this.deps.clock,
+    });
+    if (
+      target.kind !== 'certificate' ||
+      target.serial !== record.serial ||
+      (target.issuerId !== undefined && target.issuerId !== record.issuerId)
+    )
+      throw new PkiError('FORBIDDEN', 'a certificate holder may revoke only the certificate it signs with');
+    return `holder:${record.deviceId ?? record.serial}`;
   }
 
   /** A device the store knows (a record or certificates): revoking an unknown one is a typo, not "0 revoked". */

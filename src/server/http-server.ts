@@ -80,7 +80,13 @@ export async function buildHttpServer(
   // The admin API under /api/v1, its OpenAPI document and Swagger UI under /docs (src/api).
   await app.register(
     adminApiPlugin,
-    apiDependencies(runtime.store, runtime.revocations, runtime.clock, apiMonitoring(runtime, logger, env)),
+    apiDependencies(
+      runtime.store,
+      runtime.revocations,
+      runtime.tokenSecrets,
+      runtime.clock,
+      apiMonitoring(runtime, logger, env),
+    ),
   );
   // The dashboard at / (web/dist, built by `npm run build`): one process serves the UI and the API it calls.
   await app.register(

@@ -29,6 +29,9 @@ import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import type { EnrollmentRecorder } from '../store/enrollment-recorder.js';
 import type { Config } from './config-schema.js';
+import { join } from 'node:path';
+import { loadOrCreateSecretKey } from '../keys/secret-key-file.js';
+import { EnrollmentTokenSecrets } from '../ra/enrollment-token-secrets.js';
 
 /** The wired core of a certfleet node: store, keys, CA and RA. Front ends and the CLI sit on top. */
 export interface Runtime {
@@ -48,7 +51,15 @@ export interface Runtime {
   readonly revocations: Revocations;
   readonly crlPublisher: CrlPublisher;
   readonly ocspResponder: OcspResponder;
+  /** Derives enrollment token secrets (new tokens; CMP MAC keys). */
+  readonly tokenSecrets: EnrollmentTokenSecrets;
   close(): Promise<void>;
+}
+
+/** The token key lives with the online keys: whoever holds the data folder can mint tokens anyway. */
+export async function openTokenSecrets(config: Config): Promise<EnrollmentTokenSecrets> {
+  const path = join(config.dataDir, 'secrets', 'enrollment-token.key');
+  return new EnrollmentTokenSecrets(await loadOrCreateSecretKey(path, 'the enrollment token key'));
 }
 
 export function keyStoreFor(env: SecretEnvironment): KeyStoreRouter {
@@ -81,6 +92,7 @@ export async function openRuntime(
   const store = await openStore(config.store.url);
   try {
     const keys = keyStoreFor(env);
+    const tokenSecrets = await openTokenSecrets(config);
     const issuers = await openOnlineIssuers(store.issuers, keys, (id) => revocationPointers(config, id));
     const ca = new CertificateAuthority(issuers, new GroupCommitLedger(store.ledger), clock, {
       backdateSeconds: config.pki.backdateSeconds,
@@ -145,6 +157,7 @@ export async function openRuntime(
       issuers: store.issuers,
       tokens: store.tokens,
       audit: store.audit,
+      directory,
       clock,
     });
     const crlSigner = new CrlSigner(issuers);
@@ -198,6 +211,7 @@ export async function openRuntime(
       revocations,
       crlPublisher,
       ocspResponder,
+      tokenSecrets,
       close: () => store.close(),
     };
   } catch (error) {

@@ -49,7 +49,10 @@ describe('admin API for the dashboard (inject)', () => {
     deployment = await createTestDeployment({ clock, config: { log: { level: 'silent' } } });
     const { runtime } = deployment;
     app = Fastify({ logger: false });
-    await app.register(adminApiPlugin, apiDependencies(runtime.store, runtime.revocations, clock));
+    await app.register(
+      adminApiPlugin,
+      apiDependencies(runtime.store, runtime.revocations, runtime.tokenSecrets, clock),
+    );
     await app.ready();
     ({ admin: tokens.admin, read: tokens.read } = await createOperatorTokens(runtime.store, clock, 'dash'));
     for (const id of ['dash-a-1', 'dash-a-2', 'dash-b-1']) await issue(id);

@@ -68,7 +68,10 @@ describe('admin API: endpoints, observations, alert rules, deliveries (inject)',
     });
     app = Fastify({ logger: false });
     await app.register(adminApiPlugin, {
-      ...apiDependencies(runtime.store, runtime.revocations, clock, { prober, alertChannels: CHANNELS }),
+      ...apiDependencies(runtime.store, runtime.revocations, runtime.tokenSecrets, clock, {
+        prober,
+        alertChannels: CHANNELS,
+      }),
       maxImportBytes: MAX_IMPORT_BYTES,
     });
     await app.ready();
@@ -525,7 +528,10 @@ describe('admin API: endpoints, observations, alert rules, deliveries (inject)',
     test('a node without a prober answers 503 and records nothing', async () => {
       const { runtime } = deployment;
       const bare = Fastify({ logger: false });
-      await bare.register(adminApiPlugin, apiDependencies(runtime.store, runtime.revocations, clock));
+      await bare.register(
+        adminApiPlugin,
+        apiDependencies(runtime.store, runtime.revocations, runtime.tokenSecrets, clock),
+      );
       try {
         const before = await snapshot();
         const response = await bare.inject({

@@ -32,7 +32,10 @@ describe('admin API (inject)', () => {
     deployment = await createTestDeployment({ clock, config: { log: { level: 'silent' } } });
     const { runtime } = deployment;
     app = Fastify({ logger: false });
-    await app.register(adminApiPlugin, apiDependencies(runtime.store, runtime.revocations, clock));
+    await app.register(
+      adminApiPlugin,
+      apiDependencies(runtime.store, runtime.revocations, runtime.tokenSecrets, clock),
+    );
     await app.ready();
     const created = await createOperatorTokens(runtime.store, clock, 'ops');
     operatorTokens = created.registrar;

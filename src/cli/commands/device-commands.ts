@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
 import { parseDurationSeconds } from '../../core/duration.js';
 import { type DeviceId, toDeviceId } from '../../core/ids.js';
 import { PkiError } from '../../core/pki-error.js';
 import { isProfileName } from '../../pki/profiles/certificate-profile.js';
-import { hashTokenSecret } from '../../ra/token-provisioner.js';
+import { openTokenSecrets } from '../../server/runtime.js';
 import type { DeviceState } from '../../store/records.js';
 import type { CliContext } from '../cli-context.js';
 import { isoDate, table } from '../format.js';
@@ -44,18 +43,18 @@ export function deviceCommand(context: () => CliContext): Command {
       const ctx = context();
       const id = deviceId(idText);
       if (!isProfileName(options.profile)) throw new UsageError(`unknown profile '${options.profile}'`);
-      const secret = randomBytes(32).toString('base64url');
       const now = ctx.io.clock.now();
-      await ctx.withStore(async (store) => {
+      await ctx.withStore(async (store, config) => {
         if ((await store.devices.get(id))?.state === 'decommissioned')
           throw new PkiError(
             'FORBIDDEN',
             `device ${id} is decommissioned; a refurbished device gets a new device id`,
           );
+        const { id: tokenId, secret, secretSha256 } = (await openTokenSecrets(config)).mint();
         const token = await store.tokens.create(
           {
-            id: `tok_${randomBytes(6).toString('hex')}`,
-            secretSha256: hashTokenSecret(secret),
+            id: tokenId,
+            secretSha256,
             deviceId: id,
             profile: options.profile,
             label: options.label ?? null,
@@ -76,7 +75,10 @@ export function deviceCommand(context: () => CliContext): Command {
           `Enrollment token ${token.id} for ${id} (${token.profile}), single use, expires ${token.expiresAt.toISOString()}.`,
         );
         ctx.note(
-          'The device sends it with HTTP Basic (any user name, the token as password) or as a Bearer token.',
+          'EST: the device sends it with HTTP Basic (any user name, the token as password) or as a Bearer token.',
+        );
+        ctx.note(
+          `CMP: the device protects its ir with a MAC: reference ${token.id}, the token as the secret.`,
         );
       });
     });

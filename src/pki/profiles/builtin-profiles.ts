@@ -182,6 +182,24 @@ const PROFILES: Record<ProfileName, CertificateProfile> = {
     revocationPointers: false,
     ocspNoCheck: true,
   },
+  'cmp-ra': {
+    name: 'cmp-ra',
+    description:
+      "A server node's CMP signing certificate (RFC 9810 §5.1.3.3, RFC 9483 §3.3: id-kp-cmcRA), protects responses",
+    issuedBy: 'intermediate',
+    ca: false,
+    keyUsage: ['digitalSignature'],
+    extendedKeyUsage: [OID.cmcRA],
+    validity: { defaultSeconds: 7 * DAY, minSeconds: HOUR, maxSeconds: 30 * DAY },
+    keyAlgorithms: ['ec-p256', 'ec-p384', 'ed25519', 'rsa-2048', 'rsa-3072'],
+    subject: {
+      required: [OID.commonName],
+      allowed: [OID.commonName, OID.organizationName],
+      mayBeEmpty: false,
+    },
+    altNames: { requiredOneOf: [], allowed: [], wildcardDns: false },
+    revocationPointers: true,
+  },
 };
 
 export function builtinProfile(name: ProfileName): CertificateProfile {

@@ -11,6 +11,7 @@ export const PROFILE_NAMES = [
   'code-signing',
   'factory-station',
   'ocsp-responder',
+  'cmp-ra',
 ] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 
