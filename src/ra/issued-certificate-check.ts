@@ -34,7 +34,7 @@ export async function checkIssuedCertificate(
   if (!expected.includes(record.profile as ProfileName)) {
     throw new PkiError(
       'FORBIDDEN',
-      `a ${record.profile} certificate cannot be used here (expected ${expected.join(' or ')})`,
+      `${/^[aeiou]/.test(record.profile) ? 'an' : 'a'} ${record.profile} certificate cannot be used here (expected ${expected.join(' or ')})`,
     );
   }
   return { record, issuer };

@@ -145,6 +145,60 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    cmp: Type.Object(
+      {
+        /**
+         * CMP labels (`/.well-known/cmp/p/<label>`); `default` serves `/.well-known/cmp`. Each picks the profile and
+         * issuer, which credentials may open an ir/cr/p10cr (kur always takes the certificate being updated), whether
+         * an operator must approve, and whether a client's implicitConfirm is granted.
+         */
+        labels: Type.Record(
+          Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9-]{0,62}$' }),
+          Type.Object(
+            {
+              profile: Type.Union([
+                Type.Literal('idevid'),
+                Type.Literal('ldevid'),
+                Type.Literal('tls-server'),
+              ]),
+              issuer: Type.Optional(IssuerIdText),
+              credentials: Type.Array(
+                Type.Union([
+                  Type.Literal('idevid'),
+                  Type.Literal('station-certificate'),
+                  Type.Literal('enrollment-token'),
+                ]),
+                { minItems: 1, uniqueItems: true },
+              ),
+              manualApproval: Type.Optional(Type.Boolean()),
+              /** Grant implicitConfirm when a client asks (RFC 9483 §4.1.1); default true. */
+              implicitConfirm: Type.Optional(Type.Boolean()),
+            },
+            { additionalProperties: false },
+          ),
+          {
+            propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9-]{0,62}$' },
+            default: {
+              default: { profile: 'ldevid', credentials: ['idevid', 'enrollment-token'] },
+              factory: { profile: 'idevid', credentials: ['station-certificate'] },
+            },
+          },
+        ),
+        /** How far a request's messageTime may be from the server's (badTime beyond); also bounds replays. */
+        messageTimeToleranceSeconds: Type.Integer({ minimum: 10, maximum: 86_400, default: 300 }),
+        /** How long an issued certificate waits for certConf; unconfirmed, it is revoked. */
+        confirmWaitSeconds: Type.Integer({ minimum: 10, maximum: 86_400, default: 300 }),
+        /** How long a request held for approval waits for the client's pollReq. */
+        heldRequestSeconds: Type.Integer({ minimum: 60, maximum: 2_592_000, default: 604_800 }),
+        /** Highest PasswordBasedMac / PBKDF2 iteration count a client may make the server compute. */
+        maxMacIterations: Type.Integer({ minimum: 100, maximum: 10_000_000, default: 100_000 }),
+        /** Largest request body accepted. */
+        maxBodyBytes: Type.Integer({ minimum: 1024, maximum: 1_048_576, default: 65_536 }),
+        /** Lifetime of each node's CMP protection certificate (profile cmp-ra); renewed at two thirds. */
+        signingValiditySeconds: Type.Integer({ minimum: 3600, maximum: 2_592_000, default: 604_800 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     revocation: Type.Object(
       {
         /** CRL lifetime (thisUpdate → nextUpdate). */

@@ -14,6 +14,8 @@ import { LazyProber } from '../api/lazy-prober.js';
 import { openMonitor } from '../monitor/open-monitor.js';
 import { encodePem } from '../pki/pem.js';
 import { resolveSecretReference, type SecretEnvironment } from '../keys/secret-reference.js';
+import { cmpPlugin } from '../protocols/cmp/cmp-plugin.js';
+import { cmpSetup } from './cmp-setup.js';
 import { dashboardPlugin } from './dashboard-plugin.js';
 import type { Runtime } from './runtime.js';
 
@@ -22,6 +24,9 @@ export type HttpsServer = FastifyInstance<Server, IncomingMessage, ServerRespons
 
 /** Largest request body any route accepts; protocol plugins set tighter limits of their own. */
 const BODY_LIMIT_BYTES = 256 * 1024;
+
+/** How often expired CMP transactions are swept (unconfirmed certificates revoked). */
+const CMP_SWEEP_INTERVAL_MS = 60_000;
 
 /** What a test may change about the HTTPS server; serve() passes none. */
 export interface HttpServerOptions {
@@ -77,6 +82,16 @@ export async function buildHttpServer(
   });
 
   await app.register(estPlugin, { prefix: '/.well-known/est', ...estOptions(runtime) });
+  // CMP over HTTP (RFC 9811) on the same listener; unconfirmed certificates are swept once a minute.
+  const cmp = cmpSetup(runtime, logger);
+  await app.register(cmpPlugin, { prefix: '/.well-known/cmp', ...cmp.options });
+  const sweep = setInterval(() => {
+    cmp.responder
+      .sweep()
+      .catch((error: unknown) => logger.error({ err: error }, 'CMP transaction sweep failed'));
+  }, CMP_SWEEP_INTERVAL_MS);
+  sweep.unref();
+  app.addHook('onClose', () => clearInterval(sweep));
   // The admin API under /api/v1, its OpenAPI document and Swagger UI under /docs (src/api).
   await app.register(
     adminApiPlugin,

@@ -38,6 +38,7 @@ const OPERATIONS: ReadonlySet<string> = new Set([
   'rr',
   'genm',
   'certConf',
+  'pollReq',
   // ACME, RFC 8555 §7.1
   'newOrder',
   'finalize',
@@ -47,6 +48,7 @@ const OPERATIONS: ReadonlySet<string> = new Set([
   'factory-sign',
   'bootstrap-tls',
   'ocsp-responder',
+  'cmp-ra',
 ]);
 
 /** A refusal's reason is a PkiError code, or the rule it broke: `<profile or area>.<rule>[.<detail>]`. */
@@ -58,6 +60,7 @@ const RULE_AREAS: ReadonlySet<string> = new Set([
   'import',
   'revocation',
   'ocsp',
+  'cmp',
 ]);
 const RULE = /^([a-z][a-z0-9-]{0,31})(\.[a-z][a-z0-9-]{0,31}){1,3}$/;
 
