@@ -213,7 +213,12 @@ export class CmpResponder {
     const { header } = received.message;
     const protection: ResponseProtection =
       sender?.kind === 'mac'
-        ? { kind: 'mac', secret: sender.secret, scheme: sender.scheme.renewed(), reference: sender.reference }
+        ? {
+            kind: 'mac',
+            secret: sender.secret,
+            scheme: sender.scheme.forResponse(),
+            reference: sender.reference,
+          }
         : { kind: 'signature', credential };
     const senderKid = protection.kind === 'mac' ? received.senderKid : ours.subjectKeyId;
     const fields: ResponseHeader = {

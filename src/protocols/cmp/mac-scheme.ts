@@ -1,20 +1,20 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { isPkiError } from '../../core/pki-error.js';
 import { OID } from '../../pki/oids.js';
+import { bytesEqual } from '../../pki/der.js';
+import { HMAC_ALGORITHMS } from '../../pki/mac-algorithms.js';
 import {
   decodePbmParameter,
+  derivePbmKey,
   encodePbmAlgorithm,
-  passwordBasedMac,
   type PbmSettings,
-  verifyPasswordBasedMac,
 } from '../../pki/password-based-mac.js';
 import {
   decodePbmac1Algorithm,
+  derivePbmac1Key,
   encodePbmac1Algorithm,
-  pbmac1,
   type Pbmac1Settings,
-  verifyPbmac1,
 } from '../../pki/pbmac1.js';
 import { CmpFailure } from './cmp-failure.js';
 
@@ -23,8 +23,12 @@ export interface MacScheme {
   readonly algorithm: AlgorithmIdentifier;
   compute(secret: Uint8Array, data: Uint8Array): Uint8Array;
   verify(secret: Uint8Array, data: Uint8Array, mac: Uint8Array): boolean;
-  /** The same parameters with a fresh salt, for our response (RFC 9483 §3.2: protect it the same way). */
-  renewed(): MacScheme;
+  /**
+   * The scheme for our answer. RFC 9483 §3.2 has the response protected the same way, and the parameters stay
+   * constant within a transaction; so the request's own, whose key (the costly part: hundreds of hash
+   * iterations) was derived already when the request was checked.
+   */
+  forResponse(): MacScheme;
 }
 
 /**
@@ -48,19 +52,43 @@ export function macSchemeOf(algorithm: AlgorithmIdentifier, maxIterations: numbe
 }
 
 function pbmScheme(settings: PbmSettings): MacScheme {
-  return {
+  const key = derivedKeyCache((secret) => derivePbmKey(secret, settings));
+  const hash = HMAC_ALGORITHMS[settings.mac].hash;
+  const scheme: MacScheme = {
     algorithm: encodePbmAlgorithm(settings),
-    compute: (secret, data) => passwordBasedMac(secret, settings, data),
-    verify: (secret, data, mac) => verifyPasswordBasedMac(secret, settings, data, mac),
-    renewed: () => pbmScheme({ ...settings, salt: new Uint8Array(randomBytes(settings.salt.length)) }),
+    compute: (secret, data) => hmac(hash, key(secret), data),
+    verify: (secret, data, mac) => constantTimeEqual(hmac(hash, key(secret), data), mac),
+    forResponse: () => scheme,
   };
+  return scheme;
 }
 
 function pbmac1Scheme(settings: Pbmac1Settings): MacScheme {
-  return {
+  const key = derivedKeyCache((secret) => derivePbmac1Key(secret, settings));
+  const hash = HMAC_ALGORITHMS[settings.mac].hash;
+  const scheme: MacScheme = {
     algorithm: encodePbmac1Algorithm(settings),
-    compute: (secret, data) => pbmac1(secret, settings, data),
-    verify: (secret, data, mac) => verifyPbmac1(secret, settings, data, mac),
-    renewed: () => pbmac1Scheme({ ...settings, salt: new Uint8Array(randomBytes(settings.salt.length)) }),
+    compute: (secret, data) => hmac(hash, key(secret), data),
+    verify: (secret, data, mac) => constantTimeEqual(hmac(hash, key(secret), data), mac),
+    forResponse: () => scheme,
   };
+  return scheme;
+}
+
+/** The MAC key of the last secret seen: a scheme serves one request and its answer, both with one secret. */
+function derivedKeyCache(derive: (secret: Uint8Array) => Uint8Array): (secret: Uint8Array) => Uint8Array {
+  let last: { secret: Uint8Array; key: Uint8Array } | undefined;
+  return (secret) => {
+    if (!last || !bytesEqual(last.secret, secret)) last = { secret, key: derive(secret) };
+    return last.key;
+  };
+}
+
+function hmac(hash: string, key: Uint8Array, data: Uint8Array): Uint8Array {
+  return new Uint8Array(createHmac(hash, key).update(data).digest());
+}
+
+/** A MAC of the wrong length is simply wrong. */
+function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
 }
