@@ -34,6 +34,21 @@ export function nodeP256SignRate(durationSeconds: number, bytes: number): number
   return (count * 1000) / (performance.now() - start);
 }
 
+/** Latency percentiles of one run, in milliseconds. */
+export interface LatencySummary {
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/** Sorts `samples` in place and reads its percentiles (nearest rank). */
+export function latencySummary(samples: Float64Array): LatencySummary {
+  const sorted = samples.sort();
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+  return { p50: at(50), p90: at(90), p99: at(99), max: sorted[sorted.length - 1] ?? NaN };
+}
+
 /** The messages every load child understands, besides its own `prepare` and `run` payloads. */
 export type LoadRequest = { readonly type: 'prepare' | 'run' } | { readonly type: 'exit' };
 export type LoadReply = { readonly type: string } | { readonly type: 'error'; readonly message: string };

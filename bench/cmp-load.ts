@@ -24,7 +24,7 @@ import {
 } from '../src/protocols/cmp/client/cmp-client-messages.js';
 import { encodeCmpRequest } from '../src/protocols/cmp/client/cmp-request.js';
 import { type CmpResponseCheck, readCmpResponse } from '../src/protocols/cmp/client/cmp-response-reader.js';
-import { answerLoadRequests } from './bench-kit.js';
+import { answerLoadRequests, latencySummary, type LatencySummary } from './bench-kit.js';
 
 export interface MacIdentity {
   readonly reference: string;
@@ -57,12 +57,7 @@ export type ParentMessage =
 export interface RunResult {
   readonly transactions: number;
   readonly elapsedSeconds: number;
-  readonly latencyMs: {
-    readonly p50: number;
-    readonly p90: number;
-    readonly p99: number;
-    readonly max: number;
-  };
+  readonly latencyMs: LatencySummary;
   readonly failures: number;
   readonly failureSamples: readonly string[];
   readonly clientCpuSeconds: number;
@@ -146,10 +141,6 @@ function post(url: URL, agent: Agent, body: Uint8Array): Promise<Uint8Array> {
   });
 }
 
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
 /** One transaction: ir → ip (accepted, a certificate for our key), then certConf → pkiConf unless implicit. */
 async function transaction(url: URL, agent: Agent, request: Prepared): Promise<void> {
   const ip = readCmpResponse(await post(url, agent, request.der), request.check);
@@ -202,16 +193,11 @@ async function run(message: Extract<ParentMessage, { type: 'run' }>): Promise<Ru
   );
   const elapsedSeconds = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
-  const sorted = latencies.subarray(0, done).sort();
+  const sorted = latencies.subarray(0, done);
   return {
     transactions: done,
     elapsedSeconds,
-    latencyMs: {
-      p50: percentile(sorted, 50),
-      p90: percentile(sorted, 90),
-      p99: percentile(sorted, 99),
-      max: sorted[sorted.length - 1] ?? NaN,
-    },
+    latencyMs: latencySummary(sorted),
     failures,
     failureSamples,
     clientCpuSeconds: (cpu.user + cpu.system) / 1e6,

@@ -12,8 +12,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { toDeviceId } from '../src/core/ids.js';
 import { privateKeyToPkcs8 } from '../src/pki/algorithms/key-algorithm.js';
+import { createEnrollmentToken } from '../test/helpers/enrollment-token.js';
 import { startEstServer } from '../test/helpers/est-server.js';
 import { LoadProcess, nodeP256SignRate, opensslP256SignRate } from './bench-kit.js';
 import type { ChildMessage, MacIdentity, ParentMessage, RunResult, SignatureIdentity } from './cmp-load.js';
@@ -95,24 +95,11 @@ try {
   }
 
   async function tokens(count: number, tag: string): Promise<MacIdentity[]> {
-    const now = runtime.clock.now();
     const made: MacIdentity[] = [];
     for (let i = 0; i < count; i++) {
       const deviceId = `BENCH-MAC-${tag}-${i}`;
-      const minted = runtime.tokenSecrets.mint();
-      await runtime.store.tokens.create(
-        {
-          id: minted.id,
-          secretSha256: minted.secretSha256,
-          deviceId: toDeviceId(deviceId)!,
-          profile: 'ldevid',
-          label: null,
-          createdBy: 'bench',
-          expiresAt: new Date(now.getTime() + 3_600_000),
-        },
-        now,
-      );
-      made.push({ reference: minted.id, secret: minted.secret, deviceId });
+      const token = await createEnrollmentToken(runtime, deviceId);
+      made.push({ reference: token.id, secret: token.secret, deviceId });
     }
     return made;
   }

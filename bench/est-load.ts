@@ -16,7 +16,7 @@ import { nameValue, parseDistinguishedName } from '../src/pki/name.js';
 import { OID } from '../src/pki/oids.js';
 import { decodeCertsOnly } from '../src/protocols/est/wire/certs-only.js';
 import { decodeEstBody, encodeEstBody } from '../src/protocols/est/wire/est-body.js';
-import { answerLoadRequests } from './bench-kit.js';
+import { answerLoadRequests, latencySummary, type LatencySummary } from './bench-kit.js';
 
 export interface LoadIdentity {
   readonly deviceId: string;
@@ -48,12 +48,7 @@ export type ParentMessage =
 export interface RunResult {
   readonly count: number;
   readonly elapsedSeconds: number;
-  readonly latencyMs: {
-    readonly p50: number;
-    readonly p90: number;
-    readonly p99: number;
-    readonly max: number;
-  };
+  readonly latencyMs: LatencySummary;
   readonly failures: number;
   /** The first few failures, one line each. */
   readonly failureSamples: readonly string[];
@@ -144,10 +139,6 @@ function exchange(url: URL, context: SecureContext, body: Buffer): Promise<Excha
   });
 }
 
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
 /** Checks a kept certfleet answer: one certificate, for the device that asked and the key of its CSR. */
 function verifyEnrollment(body: Buffer, device: Device, spki: Uint8Array): string | undefined {
   try {
@@ -225,16 +216,11 @@ async function run(message: Extract<ParentMessage, { type: 'run' }>): Promise<Ru
     const problem = verifyEnrollment(body, device, spki);
     if (problem !== undefined) verifyFailures.push(problem);
   }
-  const sorted = latencies.subarray(0, count).sort();
+  const sorted = latencies.subarray(0, count);
   return {
     count,
     elapsedSeconds,
-    latencyMs: {
-      p50: percentile(sorted, 50),
-      p90: percentile(sorted, 90),
-      p99: percentile(sorted, 99),
-      max: sorted[sorted.length - 1] ?? NaN,
-    },
+    latencyMs: latencySummary(sorted),
     failures,
     failureSamples,
     resumed,

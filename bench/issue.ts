@@ -13,7 +13,7 @@ import { generateKeyPair } from '../src/pki/algorithms/key-algorithm.js';
 import { buildName, encodeName } from '../src/pki/name.js';
 import { createTestDeployment } from '../test/helpers/test-deployment.js';
 import { dropSchema, postgresTestUrl, randomSchemaName } from '../test/helpers/postgres.js';
-import { nodeP256SignRate, opensslP256SignRate } from './bench-kit.js';
+import { latencySummary, nodeP256SignRate, opensslP256SignRate } from './bench-kit.js';
 
 const { values } = parseArgs({
   options: {
@@ -24,10 +24,6 @@ const { values } = parseArgs({
 });
 const seconds = Number(values.seconds);
 const concurrency = Number(values.concurrency);
-
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 
 async function main(): Promise<void> {
   console.log(`bench/issue — ${process.version}, ${values.engine}, concurrency ${concurrency}, ${seconds}s`);
@@ -83,12 +79,12 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage(cpuBefore);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const rate = issued / elapsed;
-    const sorted = latencies.subarray(0, issued).sort();
+    const latency = latencySummary(latencies.subarray(0, issued));
     console.log(
       `certfleet CA issue (LDevID, recorded before return) ${rate.toFixed(0).padStart(8)} /s  (${issued} in ${elapsed.toFixed(2)} s)`,
     );
     console.log(
-      `latency ms: p50 ${percentile(sorted, 50).toFixed(2)}  p90 ${percentile(sorted, 90).toFixed(2)}  p99 ${percentile(sorted, 99).toFixed(2)}  max ${(sorted[sorted.length - 1] ?? NaN).toFixed(2)}`,
+      `latency ms: p50 ${latency.p50.toFixed(2)}  p90 ${latency.p90.toFixed(2)}  p99 ${latency.p99.toFixed(2)}  max ${latency.max.toFixed(2)}`,
     );
     console.log(
       `CPU: ${((cpuSeconds / elapsed) * 100).toFixed(0)}% of one core on average (all threads), ${((cpuSeconds * 1e6) / issued).toFixed(0)} µs per certificate`,

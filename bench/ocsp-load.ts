@@ -16,7 +16,7 @@ import { parseCertificate, verifyCertificateSignature } from '../src/pki/certifi
 import { bytesEqual, bytesToHex } from '../src/pki/der.js';
 import { parseOcspResponse, verifyOcspResponseSignature } from '../src/pki/ocsp/ocsp-response.js';
 import { OID } from '../src/pki/oids.js';
-import { answerLoadRequests } from './bench-kit.js';
+import { answerLoadRequests, latencySummary, type LatencySummary } from './bench-kit.js';
 
 /** Octets of the nonce each prepared template ends with (RFC 9654 recommends 32). */
 export const NONCE_OCTETS = 32;
@@ -64,12 +64,7 @@ export type ParentMessage =
 export interface RunResult {
   readonly count: number;
   readonly elapsedSeconds: number;
-  readonly latencyMs: {
-    readonly p50: number;
-    readonly p90: number;
-    readonly p99: number;
-    readonly max: number;
-  };
+  readonly latencyMs: LatencySummary;
   /** Non-200 answers, transport errors, and 200s that are not application/ocsp-response. */
   readonly failures: number;
   readonly failureSamples: readonly string[];
@@ -235,10 +230,6 @@ function responseStatus(body: Uint8Array): number {
   return body[at] === 0x0a && body[at + 1] === 0x01 ? (body[at + 2] ?? -1) : -1;
 }
 
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
 interface Kept {
   readonly body: Buffer;
   readonly item: Prepared['items'][number];
@@ -389,16 +380,11 @@ async function run(message: Extract<ParentMessage, { type: 'run' }>): Promise<Ru
     if (status !== undefined) statuses[status] = (statuses[status] ?? 0) + 1;
     if (early) producedBeforeRun++;
   }
-  const sorted = latencies.subarray(0, count).sort();
+  const sorted = latencies.subarray(0, count);
   return {
     count,
     elapsedSeconds,
-    latencyMs: {
-      p50: percentile(sorted, 50),
-      p90: percentile(sorted, 90),
-      p99: percentile(sorted, 99),
-      max: sorted[sorted.length - 1] ?? NaN,
-    },
+    latencyMs: latencySummary(sorted),
     failures,
     failureSamples,
     verified: kept.length,

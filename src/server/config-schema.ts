@@ -5,6 +5,23 @@ import { DEFAULT_DEVICE_URI_PREFIX } from '../pki/device-identity.js';
 const IssuerIdText = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' });
 const SECRET_REFERENCE = '^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$';
 
+/** An EST or CMP label: a URL path segment. */
+const LABEL_PATTERN = '^[A-Za-z0-9][A-Za-z0-9-]{0,62}$';
+const LabelName = Type.String({ pattern: LABEL_PATTERN });
+/** What every enrollment label (EST, CMP) says: the profile and issuer it enrolls for, and who may enroll there. */
+const ENROLLMENT_LABEL = {
+  profile: Type.Union([Type.Literal('idevid'), Type.Literal('ldevid'), Type.Literal('tls-server')]),
+  issuer: Type.Optional(IssuerIdText),
+  credentials: Type.Array(
+    Type.Union([
+      Type.Literal('idevid'),
+      Type.Literal('station-certificate'),
+      Type.Literal('enrollment-token'),
+    ]),
+    { minItems: 1, uniqueItems: true },
+  ),
+};
+
 /**
  * The configuration file (`certfleet.json`) and its defaults. Every leaf can be overridden by an environment
  * variable named after its path: `store.url` → `CERTFLEET_STORE_URL`, `server.port` → `CERTFLEET_SERVER_PORT`.
@@ -85,23 +102,10 @@ export const ConfigSchema = Type.Object(
          * and issuer, which credentials may enroll, and whether an operator must approve.
          */
         labels: Type.Record(
-          Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9-]{0,62}$' }),
+          LabelName,
           Type.Object(
             {
-              profile: Type.Union([
-                Type.Literal('idevid'),
-                Type.Literal('ldevid'),
-                Type.Literal('tls-server'),
-              ]),
-              issuer: Type.Optional(IssuerIdText),
-              credentials: Type.Array(
-                Type.Union([
-                  Type.Literal('idevid'),
-                  Type.Literal('station-certificate'),
-                  Type.Literal('enrollment-token'),
-                ]),
-                { minItems: 1, uniqueItems: true },
-              ),
+              ...ENROLLMENT_LABEL,
               /** Hold enrollments for an operator (answered 202 with Retry-After until approved); default false. */
               manualApproval: Type.Optional(Type.Boolean()),
               /** Offer serverkeygen (the server generates the device key); default false. */
@@ -110,7 +114,7 @@ export const ConfigSchema = Type.Object(
             { additionalProperties: false },
           ),
           {
-            propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9-]{0,62}$' },
+            propertyNames: { pattern: LABEL_PATTERN },
             default: {
               default: {
                 profile: 'ldevid',
@@ -153,23 +157,10 @@ export const ConfigSchema = Type.Object(
          * an operator must approve, and whether a client's implicitConfirm is granted.
          */
         labels: Type.Record(
-          Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9-]{0,62}$' }),
+          LabelName,
           Type.Object(
             {
-              profile: Type.Union([
-                Type.Literal('idevid'),
-                Type.Literal('ldevid'),
-                Type.Literal('tls-server'),
-              ]),
-              issuer: Type.Optional(IssuerIdText),
-              credentials: Type.Array(
-                Type.Union([
-                  Type.Literal('idevid'),
-                  Type.Literal('station-certificate'),
-                  Type.Literal('enrollment-token'),
-                ]),
-                { minItems: 1, uniqueItems: true },
-              ),
+              ...ENROLLMENT_LABEL,
               manualApproval: Type.Optional(Type.Boolean()),
               /** Grant implicitConfirm when a client asks (RFC 9483 §4.1.1); default true. */
               implicitConfirm: Type.Optional(Type.Boolean()),
@@ -177,7 +168,7 @@ export const ConfigSchema = Type.Object(
             { additionalProperties: false },
           ),
           {
-            propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9-]{0,62}$' },
+            propertyNames: { pattern: LABEL_PATTERN },
             default: {
               default: { profile: 'ldevid', credentials: ['idevid', 'enrollment-token'] },
               factory: { profile: 'idevid', credentials: ['station-certificate'] },

@@ -1,7 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toDeviceId, toIssuerId } from '../../src/core/ids.js';
+import { toIssuerId } from '../../src/core/ids.js';
+import { createEnrollmentToken } from './enrollment-token.js';
 import { encodePem } from '../../src/pki/pem.js';
 import { type EstTestServer, startEstServer } from './est-server.js';
 import { type RunningCommand, type RunResult, start } from './run.js';
@@ -66,25 +67,7 @@ export async function startCmpTestServer(config: Record<string, unknown> = {}): 
       serverArgs,
       cmp: (args, path) => startCmp(args, path).exited,
       startCmp,
-      token: async (deviceId) => {
-        const minted = runtime.tokenSecrets.mint();
-        const id = toDeviceId(deviceId);
-        if (!id) throw new Error(`${deviceId} is not a device id`);
-        const now = runtime.clock.now();
-        await runtime.store.tokens.create(
-          {
-            id: minted.id,
-            secretSha256: minted.secretSha256,
-            deviceId: id,
-            profile: 'ldevid',
-            label: null,
-            createdBy: 'test',
-            expiresAt: new Date(now.getTime() + 3_600_000),
-          },
-          now,
-        );
-        return { id: minted.id, secret: minted.secret };
-      },
+      token: (deviceId) => createEnrollmentToken(runtime, deviceId),
       idevid: async (name, subject) => {
         const credential = await est.issue('idevid', subject);
         await writeFile(file(`${name}.pem`), credential.certificatePem);

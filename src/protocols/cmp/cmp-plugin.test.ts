@@ -4,7 +4,6 @@ import { after, before, describe, test } from 'node:test';
 import { GeneralName, Name } from '@peculiar/asn1-x509';
 import pino from 'pino';
 import { ManualClock } from '../../core/clock.js';
-import { toDeviceId } from '../../core/ids.js';
 import { generateKeyPair, type PrivateKey } from '../../pki/algorithms/key-algorithm.js';
 import { ID_IT, ID_KP_CMP } from '../../pki/asn1/cmp/cmp-oids.js';
 import { PKIBody } from '../../pki/asn1/cmp/pki-body.js';
@@ -36,6 +35,7 @@ import { CmpHttpClient } from './client/cmp-http-client.js';
 import { type CmpRequest, type CmpRequestOptions, encodeCmpRequest } from './client/cmp-request.js';
 import { type CmpResponse, readCmpResponse } from './client/cmp-response-reader.js';
 import { CMP_MEDIA_TYPE } from './wire/media-type.js';
+import { createEnrollmentToken } from '../../../test/helpers/enrollment-token.js';
 
 // The real server (serve(), HTTPS on 127.0.0.1) driven by the CMP client codec. Every refusal is checked for its
 // exact PKIFailureInfo (or HTTP status), for issuing nothing, and where it matters for the enrollment log entry.
@@ -71,23 +71,8 @@ after(async () => {
 });
 
 /** A fresh enrollment token for `deviceId`: its id is the MAC reference. */
-async function token(deviceId: string): Promise<{ id: string; secret: string }> {
-  const { runtime } = t.server;
-  const minted = runtime.tokenSecrets.mint();
-  const now = clock.now();
-  await runtime.store.tokens.create(
-    {
-      id: minted.id,
-      secretSha256: minted.secretSha256,
-      deviceId: toDeviceId(deviceId) ?? assert.fail(`${deviceId} is no device id`),
-      profile: 'ldevid',
-      label: null,
-      createdBy: 'test',
-      expiresAt: new Date(now.getTime() + 3_600_000),
-    },
-    now,
-  );
-  return { id: minted.id, secret: minted.secret };
+function token(deviceId: string): Promise<{ id: string; secret: string }> {
+  return createEnrollmentToken(t.server.runtime, deviceId);
 }
 
 /** An IDevID as the factory issued it, as signature protection (leaf, then the factory CA). */

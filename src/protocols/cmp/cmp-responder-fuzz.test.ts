@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import pino from 'pino';
-import { toDeviceId } from '../../core/ids.js';
 import { generateKeyPair } from '../../pki/algorithms/key-algorithm.js';
 import { ID_IT } from '../../pki/asn1/cmp/cmp-oids.js';
 import { decodeFailureInfo } from '../../pki/asn1/cmp/pki-failure-info.js';
@@ -25,6 +24,7 @@ import { encodeCmpRequest } from './client/cmp-request.js';
 import type { CmpLabel } from './cmp-label.js';
 import type { CmpResponder } from './cmp-responder.js';
 import { decodeReceivedMessage } from './wire/received-message.js';
+import { createEnrollmentToken } from '../../../test/helpers/enrollment-token.js';
 
 // CmpResponder.respond over mutated valid requests: it always answers one PKIMessage (an error for what it refuses),
 // never throws, and never fails internally (no systemFailure, which the plugin would log as a server error).
@@ -41,19 +41,7 @@ before(async () => {
   label = setup.options.labels.get('default') ?? assert.fail('no default label');
   const now = () => runtime.clock.now();
 
-  const minted = runtime.tokenSecrets.mint();
-  await runtime.store.tokens.create(
-    {
-      id: minted.id,
-      secretSha256: minted.secretSha256,
-      deviceId: toDeviceId('DEV-FUZZ-1') ?? assert.fail('device id'),
-      profile: 'ldevid',
-      label: null,
-      createdBy: 'test',
-      expiresAt: new Date(now().getTime() + 3_600_000),
-    },
-    now(),
-  );
+  const minted = await createEnrollmentToken(runtime, 'DEV-FUZZ-1');
   const credential = await t.issue('idevid', 'serialNumber=DEV-FUZZ-2,CN=sensor,O=Acme');
   const idevid = signatureProtection(
     credential.key,

@@ -3,7 +3,7 @@ import type { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { isPkiError } from '../../core/pki-error.js';
 import { OID } from '../../pki/oids.js';
 import { bytesEqual } from '../../pki/der.js';
-import { HMAC_ALGORITHMS } from '../../pki/mac-algorithms.js';
+import { HMAC_ALGORITHMS, type HmacAlgorithm } from '../../pki/mac-algorithms.js';
 import {
   decodePbmParameter,
   derivePbmKey,
@@ -52,24 +52,27 @@ export function macSchemeOf(algorithm: AlgorithmIdentifier, maxIterations: numbe
 }
 
 function pbmScheme(settings: PbmSettings): MacScheme {
-  const key = derivedKeyCache((secret) => derivePbmKey(secret, settings));
-  const hash = HMAC_ALGORITHMS[settings.mac].hash;
-  const scheme: MacScheme = {
-    algorithm: encodePbmAlgorithm(settings),
-    compute: (secret, data) => hmac(hash, key(secret), data),
-    verify: (secret, data, mac) => constantTimeEqual(hmac(hash, key(secret), data), mac),
-    forResponse: () => scheme,
-  };
-  return scheme;
+  return hmacScheme(encodePbmAlgorithm(settings), settings.mac, (secret) => derivePbmKey(secret, settings));
 }
 
 function pbmac1Scheme(settings: Pbmac1Settings): MacScheme {
-  const key = derivedKeyCache((secret) => derivePbmac1Key(secret, settings));
-  const hash = HMAC_ALGORITHMS[settings.mac].hash;
+  return hmacScheme(encodePbmac1Algorithm(settings), settings.mac, (secret) =>
+    derivePbmac1Key(secret, settings),
+  );
+}
+
+/** An HMAC keyed by a key derived from the secret (the two schemes differ only in the derivation). */
+function hmacScheme(
+  algorithm: AlgorithmIdentifier,
+  mac: HmacAlgorithm,
+  derive: (secret: Uint8Array) => Uint8Array,
+): MacScheme {
+  const key = derivedKeyCache(derive);
+  const hash = HMAC_ALGORITHMS[mac].hash;
   const scheme: MacScheme = {
-    algorithm: encodePbmac1Algorithm(settings),
+    algorithm,
     compute: (secret, data) => hmac(hash, key(secret), data),
-    verify: (secret, data, mac) => constantTimeEqual(hmac(hash, key(secret), data), mac),
+    verify: (secret, data, value) => constantTimeEqual(hmac(hash, key(secret), data), value),
     forResponse: () => scheme,
   };
   return scheme;
