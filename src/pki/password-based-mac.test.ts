@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import * as asn1js from 'asn1js';
@@ -19,8 +18,8 @@ import {
   verifyPasswordBasedMac,
   type PbmSettings,
 } from './password-based-mac.js';
+import { goldenVector } from '../../test/helpers/golden-vectors.js';
 
-const FIXTURES = new URL('../../test/fixtures/cmp-mac/', import.meta.url);
 const SHARED_SECRET = new TextEncoder().encode('shared-secret');
 const LIMITS = { maxIterations: 10_000 };
 
@@ -36,7 +35,7 @@ interface CapturedMessage {
  * SEQUENCE { header, body } rebuilt from the exact bytes of the message's first two fields (RFC 9810 §5.1.3).
  */
 function captured(name: string): CapturedMessage {
-  const der = new Uint8Array(readFileSync(new URL(name, FIXTURES)));
+  const der = goldenVector('cmp-mac', name);
   const { result, offset } = asn1js.fromBER(der);
   assert.equal(offset, der.length);
   const [header, body, protection] = (result as asn1js.Sequence).valueBlock.value;

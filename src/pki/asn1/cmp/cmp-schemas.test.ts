@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
 import { AlgorithmIdentifier, Certificate, GeneralName, GeneralNames, Time } from '@peculiar/asn1-x509';
 import { assertParserOnlyRaisesPkiErrors } from '../../../../test/helpers/fuzz.js';
 import { isPkiError } from '../../../core/pki-error.js';
@@ -33,10 +32,10 @@ import { PKI_STATUS } from './pki-status.js';
 import { PKIStatusInfo } from './pki-status-info.js';
 import { ProtectedPart } from './protected-part.js';
 import { RootCaKeyUpdateContent } from './root-ca-key-update-content.js';
+import { goldenVector, goldenVectorNames } from '../../../../test/helpers/golden-vectors.js';
 
 // Golden vectors: messages written by OpenSSL 3.0's CMP client and mock server (test/fixtures/cmp/make-vectors.sh).
-const FIXTURES = new URL('../../../../test/fixtures/cmp/', import.meta.url);
-const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(name, FIXTURES)));
+const fixture = (name: string): Uint8Array => goldenVector('cmp', name);
 const message = (name: string): PKIMessage => decodeDer(fixture(name), PKIMessage, name);
 const certificate = (name: string): Certificate =>
   decodeDer(readDerOrPem(fixture(name), ['CERTIFICATE'], name), Certificate, name);
@@ -71,7 +70,7 @@ const cn = (name: GeneralName | undefined): string | undefined =>
   name?.directoryName?.[0]?.[0]?.value.toString();
 
 test('the vector table covers every .der fixture', () => {
-  const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.der'));
+  const files = goldenVectorNames('cmp', '.der');
   assert.deepEqual(files.sort(), Object.keys(VECTORS).sort());
 });
 

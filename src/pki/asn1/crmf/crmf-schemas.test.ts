@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { OctetString } from '@peculiar/asn1-schema';
 import {
   AlgorithmIdentifier,
@@ -42,9 +41,9 @@ import { POPOPrivKey } from './popo-priv-key.js';
 import { POPOSigningKey } from './popo-signing-key.js';
 import { POPOSigningKeyInput, POPOSigningKeyInputAuthInfo } from './popo-signing-key-input.js';
 import { ProofOfPossession } from './proof-of-possession.js';
+import { goldenVector } from '../../../../test/helpers/golden-vectors.js';
 
-const FIXTURES = new URL('../../../../test/fixtures/cmp/', import.meta.url);
-const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(name, FIXTURES)));
+const fixture = (name: string): Uint8Array => goldenVector('cmp', name);
 const hex = (h: string): ArrayBuffer => toArrayBuffer(hexToBytes(h.replace(/\s+/g, '')));
 const name = (cn: string): Name =>
   new Name([

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { CertReqMsg } from '../../../pki/asn1/crmf/cert-req-msg.js';
 import { ID_IT } from '../../../pki/asn1/cmp/cmp-oids.js';
@@ -27,10 +26,10 @@ import { encodeCmpRequest } from './cmp-request.js';
 import { readCmpResponse } from './cmp-response-reader.js';
 import { assertParserOnlyRaisesPkiErrors } from '../../../../test/helpers/fuzz.js';
 import { makeTestHierarchy } from '../../../../test/helpers/pki-fixtures.js';
+import { goldenVector } from '../../../../test/helpers/golden-vectors.js';
 
 // OpenSSL 3.0's `openssl cmp` requests and its mock server's answers (test/fixtures/cmp/README.md).
-const FIXTURES = new URL('../../../../test/fixtures/cmp/', import.meta.url);
-const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(name, FIXTURES)));
+const fixture = (name: string): Uint8Array => goldenVector('cmp', name);
 const pem = (name: string): Uint8Array => readDerOrPem(fixture(name), ['CERTIFICATE'], name);
 
 const NOW = new Date('2026-01-01T12:00:00Z');

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { assertParserOnlyRaisesPkiErrors } from '../../../../test/helpers/fuzz.js';
 import { PKIMessage } from '../../../pki/asn1/cmp/pki-message.js';
@@ -13,10 +12,10 @@ import {
 } from '../../../pki/der.js';
 import { TAG, tlv } from '../../../pki/der-writer.js';
 import { decodeReceivedMessage } from './received-message.js';
+import { goldenVector } from '../../../../test/helpers/golden-vectors.js';
 
 // Real requests and answers written by OpenSSL 3.0 (test/fixtures/cmp/README.md).
-const FIXTURES = new URL('../../../../test/fixtures/cmp/', import.meta.url);
-const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(name, FIXTURES)));
+const fixture = (name: string): Uint8Array => goldenVector('cmp', name);
 
 test('extraCerts are found after the body, also when the body is an ip ([1] like extraCerts)', () => {
   for (const name of ['ir-sig.der', 'ir-mac-ip.der', 'ir-sig-ip.der', 'kur.der', 'kur-kup.der']) {

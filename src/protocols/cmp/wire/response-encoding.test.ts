@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
 import { Certificate, GeneralName, Name } from '@peculiar/asn1-x509';
 import { makeTestHierarchy } from '../../../../test/helpers/pki-fixtures.js';
 import { ID_IT } from '../../../pki/asn1/cmp/cmp-oids.js';
@@ -17,9 +16,9 @@ import { encodePbmAlgorithm } from '../../../pki/password-based-mac.js';
 import { decodeReceivedMessage } from './received-message.js';
 import { certIssuedBody, certIssuedBodySchema, errorBody } from './response-bodies.js';
 import { encodeResponse, type ResponseHeader } from './response-message.js';
+import { goldenVector, goldenVectorNames } from '../../../../test/helpers/golden-vectors.js';
 
 const { root, intermediate, leaf } = makeTestHierarchy();
-const FIXTURES = new URL('../../../../test/fixtures/cmp/', import.meta.url);
 
 test('the issued-certificate body written directly is the schema encoding, byte for byte', () => {
   for (const type of ['ip', 'cp', 'kup'] as const) {
@@ -131,10 +130,10 @@ function signatureOf() {
 }
 
 test('a received message reads as PKIMessage does, with extraCerts as the bytes sent', () => {
-  const files = readdirSync(FIXTURES).filter((name) => name.endsWith('.der'));
+  const files = goldenVectorNames('cmp', '.der');
   assert.ok(files.length > 10);
   for (const name of files) {
-    const der = new Uint8Array(readFileSync(new URL(name, FIXTURES)));
+    const der = goldenVector('cmp', name);
     const received = decodeReceivedMessage(der);
     const full = decodeDer(der, PKIMessage, name);
     assert.deepEqual(encodeDer(received.message.header), encodeDer(full.header), name);
