@@ -12,6 +12,7 @@ import { alertsMigration } from './migrations/0006-alerts.js';
 import { apiTokensMigration } from './migrations/0007-api-tokens.js';
 import { undeployedRenewalsMigration } from './migrations/0008-undeployed-renewals.js';
 import { cmpTransactionsMigration } from './migrations/0009-cmp-transactions.js';
+import { acmeMigration } from './migrations/0010-acme.js';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';
 
@@ -32,6 +33,7 @@ export function storeMigrations(engine: Store['engine']): Record<string, Migrati
     '0007-api-tokens': apiTokensMigration(types),
     '0008-undeployed-renewals': undeployedRenewalsMigration(),
     '0009-cmp-transactions': cmpTransactionsMigration(types),
+    '0010-acme': acmeMigration(types),
   };
 }
 

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { PkiError, isPkiError } from '../core/pki-error.js';
+import type { AcmeAccounts, AcmeNonces, AcmeOrders, RenewalWindows } from './acme-state.js';
 import type { AlertRules } from './alert-rules.js';
 import type { AlertStates } from './alert-states.js';
 import type { AuditLog } from './audit-log.js';
@@ -62,6 +63,10 @@ export class PostgresStore implements Store {
   readonly alertStates: AlertStates;
   readonly alertDeliveries: DeliveryLog;
   readonly cmpTransactions: CmpTransactions;
+  readonly acmeAccounts: AcmeAccounts;
+  readonly acmeOrders: AcmeOrders;
+  readonly acmeNonces: AcmeNonces;
+  readonly renewalWindows: RenewalWindows;
   private closing: Promise<void> | undefined;
 
   private constructor(private readonly db: Kysely<Database>) {
@@ -87,6 +92,10 @@ export class PostgresStore implements Store {
     this.alertStates = roles.alertStates;
     this.alertDeliveries = roles.alertDeliveries;
     this.cmpTransactions = roles.cmpTransactions;
+    this.acmeAccounts = roles.acmeAccounts;
+    this.acmeOrders = roles.acmeOrders;
+    this.acmeNonces = roles.acmeNonces;
+    this.renewalWindows = roles.renewalWindows;
     this.enrollmentRecorder = new GroupCommitEnrollmentRecorder(new PostgresEnrollmentRecorder(db));
   }
 

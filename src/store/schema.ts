@@ -26,6 +26,14 @@ export interface Database {
   alert_deliveries: AlertDeliveriesTable;
   alert_delivery_attempts: AlertDeliveryAttemptsTable;
   cmp_transactions: CmpTransactionsTable;
+  acme_external_account_keys: AcmeExternalAccountKeysTable;
+  acme_accounts: AcmeAccountsTable;
+  acme_orders: AcmeOrdersTable;
+  acme_authorizations: AcmeAuthorizationsTable;
+  acme_challenges: AcmeChallengesTable;
+  acme_order_authorizations: AcmeOrderAuthorizationsTable;
+  acme_nonces: AcmeNoncesTable;
+  renewal_windows: RenewalWindowsTable;
 }
 
 export interface IssuersTable {
@@ -329,4 +337,103 @@ export interface CmpTransactionsTable {
   created_at: number;
   updated_at: number;
   expires_at: number;
+}
+
+export interface AcmeExternalAccountKeysTable {
+  key_id: string;
+  label: string;
+  created_at: number;
+  bound_account_id: string | null;
+  bound_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface AcmeAccountsTable {
+  id: string;
+  /** RFC 7638 SHA-256 thumbprint, base64url; unique. */
+  key_thumbprint: string;
+  jwk: string;
+  /** AcmeAccountStatus. */
+  status: string;
+  /** JSON array of URIs. */
+  contact: string;
+  /** 0 or 1. */
+  terms_of_service_agreed: number;
+  external_account_key_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AcmeOrdersTable {
+  id: string;
+  account_id: string;
+  /** AcmeOrderStatus. */
+  status: string;
+  /** JSON array of `{type, value}`. */
+  identifiers: string;
+  /** JSON array of authorization ids, in the order's order. */
+  authorization_ids: string;
+  not_before: number | null;
+  not_after: number | null;
+  expires_at: number;
+  profile: string | null;
+  /** RFC 9773 certID; unique among the orders that are not invalid. */
+  replaces: string | null;
+  /** Problem document JSON. */
+  error: string | null;
+  certificate_issuer_id: string | null;
+  certificate_serial: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AcmeAuthorizationsTable {
+  id: string;
+  account_id: string;
+  identifier_type: string;
+  identifier_value: string;
+  /** 0 or 1. */
+  wildcard: number;
+  /** AcmeAuthorizationStatus. */
+  status: string;
+  expires_at: number;
+  evidence: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AcmeChallengesTable {
+  id: string;
+  authorization_id: string;
+  /** Creation order within the authorization, from 0. */
+  position: number;
+  type: string;
+  token: string;
+  /** AcmeChallengeStatus. */
+  status: string;
+  validated_at: number | null;
+  /** Problem document JSON. */
+  error: string | null;
+}
+
+/** Which orders hold an authorization; primary key (authorization_id, order_id). */
+export interface AcmeOrderAuthorizationsTable {
+  authorization_id: string;
+  order_id: string;
+}
+
+export interface AcmeNoncesTable {
+  nonce: string;
+  expires_at: number;
+}
+
+/** Primary key (issuer_id, serial). */
+export interface RenewalWindowsTable {
+  issuer_id: string;
+  serial: string;
+  start_at: number;
+  end_at: number;
+  explanation_url: string | null;
+  set_at: number;
+  set_by: string;
 }

@@ -2,6 +2,9 @@ import type { Kysely } from 'kysely';
 import type { AuditAppender } from './audit-appender.js';
 import type { RevocationRecorder } from './revocation-recorder.js';
 import type { Database } from './schema.js';
+import { SqlAcmeAccounts } from './sql-acme-accounts.js';
+import { SqlAcmeNonces } from './sql-acme-nonces.js';
+import { SqlAcmeOrders } from './sql-acme-orders.js';
 import { SqlAlertRules } from './sql-alert-rules.js';
 import { SqlAlertStates } from './sql-alert-states.js';
 import { SqlAuditLog } from './sql-audit-log.js';
@@ -22,6 +25,7 @@ import { SqlEndpointRegistry } from './sql-endpoint-registry.js';
 import { SqlObservationLog } from './sql-observation-log.js';
 import { SqlIssuerRegistry } from './sql-issuer-registry.js';
 import { SqlPendingEnrollments } from './sql-pending-enrollments.js';
+import { SqlRenewalWindows } from './sql-renewal-windows.js';
 import type { Store } from './store.js';
 
 /**
@@ -50,6 +54,10 @@ export type SqlRoles = Pick<
   | 'alertStates'
   | 'alertDeliveries'
   | 'cmpTransactions'
+  | 'acmeAccounts'
+  | 'acmeOrders'
+  | 'acmeNonces'
+  | 'renewalWindows'
 >;
 
 export function createSqlRoles(
@@ -78,5 +86,9 @@ export function createSqlRoles(
     alertStates: new SqlAlertStates(db),
     alertDeliveries: new SqlDeliveryLog(db),
     cmpTransactions: new SqlCmpTransactions(db),
+    acmeAccounts: new SqlAcmeAccounts(db),
+    acmeOrders: new SqlAcmeOrders(db),
+    acmeNonces: new SqlAcmeNonces(db),
+    renewalWindows: new SqlRenewalWindows(db),
   };
 }

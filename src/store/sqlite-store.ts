@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
+import type { AcmeAccounts, AcmeNonces, AcmeOrders, RenewalWindows } from './acme-state.js';
 import type { AlertRules } from './alert-rules.js';
 import type { AlertStates } from './alert-states.js';
 import type { AuditLog } from './audit-log.js';
@@ -64,6 +65,10 @@ export class SqliteStore implements Store {
   readonly alertStates: AlertStates;
   readonly alertDeliveries: DeliveryLog;
   readonly cmpTransactions: CmpTransactions;
+  readonly acmeAccounts: AcmeAccounts;
+  readonly acmeOrders: AcmeOrders;
+  readonly acmeNonces: AcmeNonces;
+  readonly renewalWindows: RenewalWindows;
   private closing: Promise<void> | undefined;
 
   private readonly writer: SqliteWriterThread | undefined;
@@ -108,6 +113,10 @@ export class SqliteStore implements Store {
     this.alertStates = roles.alertStates;
     this.alertDeliveries = roles.alertDeliveries;
     this.cmpTransactions = roles.cmpTransactions;
+    this.acmeAccounts = roles.acmeAccounts;
+    this.acmeOrders = roles.acmeOrders;
+    this.acmeNonces = roles.acmeNonces;
+    this.renewalWindows = roles.renewalWindows;
     this.enrollmentRecorder = new GroupCommitEnrollmentRecorder(
       this.writer ? new ThreadedEnrollmentRecorder(this.writer) : new SqliteEnrollmentRecorder(sqlite, db),
     );

@@ -1,3 +1,4 @@
+import type { AcmeAccounts, AcmeNonces, AcmeOrders, RenewalWindows } from './acme-state.js';
 import type { AlertRules } from './alert-rules.js';
 import type { AlertStates } from './alert-states.js';
 import type { AuditLog } from './audit-log.js';
@@ -55,5 +56,10 @@ export interface Store {
   readonly alertDeliveries: DeliveryLog;
   /** The CMP server's transactions (migration 0009), shared by every node. */
   readonly cmpTransactions: CmpTransactions;
+  /** The ACME server's state (migration 0010), shared by every node, and the ARI renewal windows. */
+  readonly acmeAccounts: AcmeAccounts;
+  readonly acmeOrders: AcmeOrders;
+  readonly acmeNonces: AcmeNonces;
+  readonly renewalWindows: RenewalWindows;
   close(): Promise<void>;
 }

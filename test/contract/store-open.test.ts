@@ -75,6 +75,20 @@ const UNDO: Record<string, (raw: Kysely<Database>) => Promise<void>> = {
   '0009-cmp-transactions': async (raw) => {
     await raw.schema.dropTable('cmp_transactions').execute();
   },
+  '0010-acme': async (raw) => {
+    for (const table of [
+      'acme_order_authorizations',
+      'acme_challenges',
+      'acme_authorizations',
+      'acme_orders',
+      'acme_accounts',
+      'acme_external_account_keys',
+      'acme_nonces',
+      'renewal_windows',
+    ]) {
+      await raw.schema.dropTable(table).execute();
+    }
+  },
 };
 
 /** Undoes every migration after `last`, newest first, and forgets them, as a database left at `last` looks. */
