@@ -16,6 +16,8 @@ export const DEFAULT_MAX_JWS_BYTES = 64 * 1024;
 export interface JwsRequestOptions {
   /** Bodies longer than this are refused as `malformed` before any parsing. */
   readonly maxBytes?: number;
+  /** An inner JWS (RFC 8555 §7.3.5 key change): it must omit `nonce`, and `header.nonce` is then empty. */
+  readonly inner?: boolean;
 }
 
 /** RFC 7517 §4 / RFC 7638 §3.2: a public JWK reduced to the members that define the key. */
@@ -103,8 +105,8 @@ export function decodeJwsRequest(
   if ('crit' in header || 'b64' in header) {
     throw new AcmeProblem('malformed', 'the protected header must not carry "crit" or "b64"');
   }
-  const nonce = header['nonce'];
-  if (typeof nonce !== 'string' || !NONCE.test(nonce)) {
+  const nonce = options.inner === true ? innerNonce(header) : header['nonce'];
+  if (typeof nonce !== 'string' || (options.inner !== true && !NONCE.test(nonce))) {
     throw new AcmeProblem('badNonce', 'the protected header has no base64url "nonce"');
   }
   const url = header['url'];
@@ -154,6 +156,11 @@ export function decodeJwsRequest(
       return await verifyWith(accountKey);
     },
   };
+}
+
+function innerNonce(header: Record<string, unknown>): string {
+  if ('nonce' in header) throw new AcmeProblem('malformed', 'the inner JWS must not carry a "nonce"');
+  return '';
 }
 
 interface FlattenedJws {
