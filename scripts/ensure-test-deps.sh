@@ -5,6 +5,8 @@
 #   - the system openssl, the interop peer for certificates and CRLs
 #   - curl and Mosquitto (broker and clients), the interop peers for EST and for devices using their certificates
 #   - promtool (Debian's prometheus package), which checks the /metrics exposition
+#   - certbot and lego, the ACME clients of the interop tests, and pebble (with pebble-challtestsrv), the reference
+#     ACME server of bench/acme
 #   - chromium (Debian's package, /usr/bin/chromium), the browser the dashboard's tests drive (playwright-core
 #     brings none of its own)
 #   - a PostgreSQL server on 127.0.0.1:5432 with a database `test` and trust authentication for loopback,
@@ -39,6 +41,10 @@ command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || apt_instal
 command -v mosquitto_pub >/dev/null 2>&1 || apt_install mosquitto-clients
 # promtool (from the prometheus package) checks the /metrics exposition.
 command -v promtool >/dev/null 2>&1 || apt_install prometheus
+# ACME interop peers (test/interop/acme-*.test.ts) and the bench's reference server.
+command -v certbot >/dev/null 2>&1 || apt_install certbot
+command -v lego >/dev/null 2>&1 || apt_install lego
+command -v pebble >/dev/null 2>&1 || apt_install pebble
 # The dashboard's browser tests (test/e2e) drive it, unless CHROMIUM_PATH names another browser.
 [ -n "${CHROMIUM_PATH:-}" ] || [ -x /usr/bin/chromium ] || apt_install chromium
 

@@ -22,8 +22,8 @@ export async function adminApiPlugin(app: FastifyInstance, options: ApiPluginOpt
         version: '1',
         description:
           'Devices, certificates, revocation, enrollment tokens, the fleet view, the audit trail, issuers, ' +
-          'API tokens, monitored endpoints and their observations, alert rules and states, and alert ' +
-          'deliveries. Authenticate with `Authorization: Bearer <API token>` (`certfleet api-token create`); ' +
+          'API tokens, monitored endpoints and their observations, alert rules and states, alert ' +
+          'deliveries, ACME external account keys and RFC 9773 renewal windows. Authenticate with `Authorization: Bearer <API token>` (`certfleet api-token create`); ' +
           'lists are paged with `limit` and `cursor`; errors are RFC 9457 problem+json.',
       },
       components: {

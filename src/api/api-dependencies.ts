@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../core/clock.js';
 import type { AtRiskPolicy } from '../fleet/at-risk-policy.js';
 import type { Prober } from '../monitor/endpoint-prober.js';
+import type { ExternalAccountKeys } from '../protocols/acme/external-account-binding.js';
 import type { EnrollmentTokenSecrets } from '../ra/enrollment-token-secrets.js';
+import { RenewalWindowRequests } from '../ra/renewal-window-requests.js';
 import type { Revocations } from '../ra/revocations.js';
 import type { AlertRules } from '../store/alert-rules.js';
 import type { AlertStates } from '../store/alert-states.js';
@@ -21,6 +23,7 @@ import type { Store } from '../store/store.js';
 import { AlertRuleRegistrar } from './alert-rule-registrar.js';
 import { EndpointRegistrar } from './endpoint-registrar.js';
 import { EnrollmentTokenRegistrar } from './enrollment-token-registrar.js';
+import { ExternalAccountKeyRegistrar } from './external-account-key-registrar.js';
 import { IssuerDependents } from './issuer-dependents.js';
 import { OnDemandProbes } from './on-demand-probes.js';
 import { OperatorTokens } from './operator-tokens.js';
@@ -59,6 +62,10 @@ export interface ApiDependencies {
   readonly alertRuleRegistrar: AlertRuleRegistrar;
   readonly alertStates: Pick<AlertStates, 'firing'>;
   readonly deliveries: Pick<DeliveryLog, 'list' | 'get' | 'attempts'>;
+  /** RFC 9773 renewal windows operators pull forward (POST /renewal-windows). */
+  readonly renewalWindows: Pick<RenewalWindowRequests, 'pullForward'>;
+  /** ACME external account binding keys (RFC 8555 §7.3.4), made as `certfleet acme eab` makes them. */
+  readonly externalAccountKeys: ExternalAccountKeyRegistrar;
 }
 
 /** What the monitor and alerts routes need beyond the store; server/ builds it from the configuration. */
@@ -69,13 +76,18 @@ export interface ApiMonitoring {
   readonly alertChannels?: readonly string[];
 }
 
-/** The dependencies from an opened store and the RA's revocations; what server/ hands the plugin. */
+/**
+ * The dependencies from an opened store and the RA's revocations; what server/ hands the plugin. Without
+ * `externalAccountKeys` (the deployment's ACME key, server/acme-setup.ts) the API lists and revokes external
+ * account keys but cannot make them.
+ */
 export function apiDependencies(
   store: Store,
   revocations: Pick<Revocations, 'revoke' | 'decommission'>,
   tokenSecrets: EnrollmentTokenSecrets,
   clock: Clock,
   monitoring: ApiMonitoring = {},
+  externalAccountKeys: ExternalAccountKeys | null = null,
 ): ApiDependencies {
   return {
     clock,
@@ -117,6 +129,18 @@ export function apiDependencies(
     }),
     alertStates: store.alertStates,
     deliveries: store.alertDeliveries,
+    renewalWindows: new RenewalWindowRequests({
+      certificates: store.certificates,
+      windows: store.renewalWindows,
+      audit: store.audit,
+      clock,
+    }),
+    externalAccountKeys: new ExternalAccountKeyRegistrar({
+      keys: store.acmeAccounts,
+      macKeys: externalAccountKeys,
+      audit: store.audit,
+      clock,
+    }),
   };
 }
 

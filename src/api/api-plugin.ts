@@ -4,6 +4,7 @@ import type { ApiDependencies, ApiRoutes } from './api-dependencies.js';
 import { bearerAuthentication } from './bearer-authentication.js';
 import { PROBLEM_MEDIA_TYPE, problemDetails } from './problem-details.js';
 import { asApiError } from './request-errors.js';
+import { acmeEabKeyRoutes } from './routes/acme-eab-key-routes.js';
 import { alertRuleRoutes } from './routes/alert-rule-routes.js';
 import { apiTokenRoutes } from './routes/api-token-routes.js';
 import { auditEventRoutes } from './routes/audit-event-routes.js';
@@ -18,6 +19,7 @@ import { expiryTimelineRoutes } from './routes/expiry-timeline-routes.js';
 import { fleetRoutes } from './routes/fleet-routes.js';
 import { issuerRoutes } from './routes/issuer-routes.js';
 import { observationRoutes } from './routes/observation-routes.js';
+import { renewalWindowRoutes } from './routes/renewal-window-routes.js';
 import { revocationRoutes } from './routes/revocation-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
 import { typeboxValidatorCompiler } from './typebox-validator-compiler.js';
@@ -49,6 +51,7 @@ const RESOURCES: readonly ApiRoutes[] = [
   deviceRoutes,
   certificateRoutes,
   revocationRoutes,
+  renewalWindowRoutes,
   enrollmentTokenRoutes,
   fleetRoutes,
   auditEventRoutes,
@@ -62,6 +65,7 @@ const RESOURCES: readonly ApiRoutes[] = [
   expiryTimelineRoutes,
   enrollmentFailureRoutes,
   enrollmentEventRoutes,
+  acmeEabKeyRoutes,
 ];
 
 /**

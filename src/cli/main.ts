@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isPkiError } from '../core/pki-error.js';
 import { CliContext, type CliIo, processIo } from './cli-context.js';
+import { acmeCommand } from './commands/acme-commands.js';
 import { alertsCommand } from './commands/alert-commands.js';
 import { apiTokenCommand } from './commands/api-token-commands.js';
 import { caCommand, UsageError } from './commands/ca-commands.js';
@@ -43,6 +44,7 @@ export function buildProgram(io: CliIo, exit: ExitStatus = {}): Command {
     apiTokenCommand(contextFor),
     alertsCommand(contextFor),
     enrollmentCommand(contextFor),
+    acmeCommand(contextFor),
     crlCommand(contextFor),
     simulateCommand(contextFor),
     agentCommand((status) => (exit.status = status)),

@@ -25,7 +25,18 @@ export type Credential =
    * Whoever proved possession of the key of the chain's leaf (a CMP message signed with it, RFC 9483 §4.2). It
    * obtains nothing; it may revoke that one certificate.
    */
-  | { readonly kind: 'certificate-holder'; readonly chain: readonly Uint8Array[] };
+  | { readonly kind: 'certificate-holder'; readonly chain: readonly Uint8Array[] }
+  /**
+   * An ACME account (RFC 8555) whose JWS the ACME front end verified, asking for the DNS names and IP addresses
+   * its validated authorizations cover; the certificate must carry exactly those.
+   */
+  | {
+      readonly kind: 'acme-account';
+      readonly accountId: string;
+      readonly identifiers: readonly (
+        { readonly type: 'dns'; readonly value: string } | { readonly type: 'ip'; readonly value: string }
+      )[];
+    };
 
 export type CredentialKind = Credential['kind'];
 
@@ -55,6 +66,8 @@ export interface Authorization {
   readonly tokenSecretSha256?: string;
   /** The device certificate the requester authenticated with (IDevID or LDevID), for the device's record. */
   readonly presented?: PresentedCertificate;
+  /** When set, the certificate carries exactly these alternative names (in any order) and no others. */
+  readonly exactAltNames?: readonly AltName[];
 }
 
 /** Authenticates one kind of credential and returns its constraints; it never signs. */

@@ -1,9 +1,11 @@
+import { SocketAddress } from 'node:net';
 import type { Clock } from '../core/clock.js';
 import type { DeviceId, IssuerId } from '../core/ids.js';
 import { isPkiError, PkiError } from '../core/pki-error.js';
 import type { IssueOrder, IssuedCertificate } from '../ca/issue-order.js';
 import { generateKeyPair, privateKeyToPkcs8 } from '../pki/algorithms/key-algorithm.js';
 import { parseCsr } from '../pki/csr.js';
+import { type AltName, formatAltName } from '../pki/general-names.js';
 import { isVerifiedRequest, type VerifiedRequest } from '../pki/verified-request.js';
 import { encodeName, parseDistinguishedName } from '../pki/name.js';
 import type { CertificateProfile, ProfileName } from '../pki/profiles/certificate-profile.js';
@@ -165,6 +167,7 @@ export class RegistrationAuthority {
         ? generateKeyPair(defaultKeyAlgorithm(profile))
         : undefined;
       const spkiDer = generated?.spki ?? csr.spkiDer;
+      if (authorization.exactAltNames) checkExactAltNames(authorization.exactAltNames, binding.altNames);
       if (authorization.renewing) {
         checkRenewal(
           authorization.renewing,
@@ -398,4 +401,36 @@ function defaultKeyAlgorithm(profile: CertificateProfile) {
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/**
+ * The names a credential pins (ACME: the order's identifiers) against the request's: the same set, compared
+ * case-insensitively for DNS names (RFC 4343) and by address for IPs.
+ */
+function checkExactAltNames(expected: readonly AltName[], requested: readonly AltName[]): void {
+  const key = (name: AltName): string =>
+    name.type === 'dns'
+      ? `dns:${name.value.toLowerCase()}`
+      : name.type === 'ip'
+        ? `ip:${canonicalIp(name.value)}`
+        : `${name.type}:${formatAltName(name)}`;
+  const wanted = new Set(expected.map(key));
+  const asked = new Set(requested.map(key));
+  const missing = [...wanted].filter((name) => !asked.has(name));
+  const extra = [...asked].filter((name) => !wanted.has(name));
+  if (missing.length > 0 || extra.length > 0) {
+    const parts = [
+      ...(missing.length > 0 ? [`lacks ${missing.join(', ')}`] : []),
+      ...(extra.length > 0 ? [`names ${extra.join(', ')} beyond what was authorized`] : []),
+    ];
+    throw new PkiError('POLICY_VIOLATION', `the request ${parts.join(' and ')}`, {
+      details: { rule: 'names.authorized' },
+    });
+  }
+}
+
+function canonicalIp(value: string): string {
+  if (!value.includes(':')) return value;
+  const socket = new SocketAddress({ address: value, family: 'ipv6' });
+  return socket.address;
 }

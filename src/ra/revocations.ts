@@ -131,6 +131,9 @@ export class Revocations {
   private async requesterFor(credential: Credential, target: RevocationTarget): Promise<string> {
     // The CMP front end itself: a certificate its client rejected or never confirmed (RFC 9483 §4.1.1).
     if (credential.kind === 'service' && credential.name === 'cmp') return `service:${credential.name}`;
+    // The ACME front end found the account's order for this very certificate (RFC 8555 §7.6); the certificate must
+    // have come through ACME, so an account credential cannot reach anything else.
+    if (credential.kind === 'acme-account') return this.acmeAccountRequester(credential.accountId, target);
     if (credential.kind !== 'certificate-holder') return operator(credential);
     const chain = parsePresentedChain(credential.chain, 'revocation', (der) =>
       this.deps.directory.known(der),
@@ -147,6 +150,17 @@ export class Revocations {
     )
       throw new PkiError('FORBIDDEN', 'a certificate holder may revoke only the certificate it signs with');
     return `holder:${record.deviceId ?? record.serial}`;
+  }
+
+  private async acmeAccountRequester(accountId: string, target: RevocationTarget): Promise<string> {
+    if (target.kind !== 'certificate' || target.issuerId === undefined) {
+      throw new PkiError('FORBIDDEN', 'an ACME account may revoke only a certificate it obtained');
+    }
+    const record = await this.deps.certificates.get(target.issuerId, target.serial);
+    if (record?.requestedVia !== 'acme') {
+      throw new PkiError('FORBIDDEN', 'an ACME account may revoke only a certificate it obtained');
+    }
+    return `acme:${accountId}`;
   }
 
   /** A device the store knows (a record or certificates): revoking an unknown one is a typo, not "0 revoked". */

@@ -190,6 +190,99 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** The ACME server (RFC 8555) at /acme: docs/acme.md. */
+    acme: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        /**
+         * The HTTPS base URL clients reach this server at (every ACME URL and the JWS `url` check derive from it,
+         * never from the Host header); default `https://localhost:<server.port>`.
+         */
+        baseUrl: Type.Optional(Type.String({ pattern: '^https://\\S+[^/]$' })),
+        /** Directory meta (RFC 8555 §7.1.1): terms to agree to at registration, and a web page. */
+        termsOfService: Type.Optional(Type.String({ pattern: '^https?://\\S+$' })),
+        website: Type.Optional(Type.String({ pattern: '^https?://\\S+$' })),
+        /** Register only accounts bound to an operator-made external account key (RFC 8555 §7.3.4). */
+        externalAccountRequired: Type.Boolean({ default: false }),
+        /**
+         * ACME profiles offered to DNS/IP orders (the first is the default): each a certificate profile and an
+         * optional lifetime within its bounds. Device orders (device-attest-01) always get an LDevID.
+         */
+        profiles: Type.Record(
+          Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,31}$' }),
+          Type.Object(
+            {
+              profile: Type.Literal('tls-server'),
+              description: Type.String({ minLength: 1, maxLength: 200 }),
+              validitySeconds: Type.Optional(Type.Integer({ minimum: 60 })),
+            },
+            { additionalProperties: false },
+          ),
+          {
+            minProperties: 1,
+            default: {
+              'tls-server': { profile: 'tls-server', description: 'TLS server certificate (serverAuth)' },
+            },
+          },
+        ),
+        /** Which names accounts may obtain: `*`, `*.example.com` or exact names; IP ranges in CIDR. */
+        policy: Type.Object(
+          {
+            dnsNames: Type.Array(Type.String({ minLength: 1, maxLength: 253 }), { default: ['*'] }),
+            ipRanges: Type.Array(Type.String({ minLength: 3 }), { default: ['0.0.0.0/0', '::/0'] }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        orderLifetimeSeconds: Type.Integer({ minimum: 60, maximum: 2_592_000, default: 604_800 }),
+        authorizationLifetimeSeconds: Type.Integer({ minimum: 60, maximum: 2_592_000, default: 86_400 }),
+        nonceLifetimeSeconds: Type.Integer({ minimum: 10, maximum: 86_400, default: 3600 }),
+        /** RFC 9773 §4.2 Retry-After of renewalInfo answers: how often clients ask again. */
+        renewalInfoRetryAfterSeconds: Type.Integer({ minimum: 60, maximum: 604_800, default: 21_600 }),
+        rateLimits: Type.Object(
+          {
+            /** New orders per account. */
+            ordersPerAccount: Type.Object(
+              {
+                perMinute: Type.Number({ exclusiveMinimum: 0, default: 60 }),
+                burst: Type.Integer({ minimum: 1, default: 300 }),
+              },
+              { additionalProperties: false, default: {} },
+            ),
+            /** Certificates per identifier (name or address). */
+            certificatesPerIdentifier: Type.Object(
+              {
+                perMinute: Type.Number({ exclusiveMinimum: 0, default: 5 }),
+                burst: Type.Integer({ minimum: 1, default: 50 }),
+              },
+              { additionalProperties: false, default: {} },
+            ),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        validation: Type.Object(
+          {
+            /** The whole of one http-01 or tls-alpn-01 check. */
+            timeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
+            /**
+             * TESTS ONLY: every name resolves to 127.0.0.1 and checks go to these ports (as Pebble's VA). Refused
+             * at start unless the environment also sets CERTFLEET_ACME_TEST_VALIDATION=loopback.
+             */
+            loopbackForTests: Type.Optional(
+              Type.Object(
+                {
+                  httpPort: Type.Integer({ minimum: 1, maximum: 65_535 }),
+                  tlsPort: Type.Integer({ minimum: 1, maximum: 65_535 }),
+                },
+                { additionalProperties: false },
+              ),
+            ),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        maxBodyBytes: Type.Integer({ minimum: 1024, maximum: 1_048_576, default: 65_536 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     revocation: Type.Object(
       {
         /** CRL lifetime (thisUpdate → nextUpdate). */

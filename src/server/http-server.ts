@@ -16,6 +16,10 @@ import { encodePem } from '../pki/pem.js';
 import { resolveSecretReference, type SecretEnvironment } from '../keys/secret-reference.js';
 import { cmpPlugin } from '../protocols/cmp/cmp-plugin.js';
 import { cmpSetup } from './cmp-setup.js';
+import { acmePlugin } from '../protocols/acme/acme-plugin.js';
+import { ACME_PREFIX } from '../protocols/acme/acme-urls.js';
+import { ExternalAccountKeys } from '../protocols/acme/external-account-binding.js';
+import { acmeSetup, openAcmeKey } from './acme-setup.js';
 import { dashboardPlugin } from './dashboard-plugin.js';
 import type { Runtime } from './runtime.js';
 
@@ -92,6 +96,22 @@ export async function buildHttpServer(
   }, CMP_SWEEP_INTERVAL_MS);
   sweep.unref();
   app.addHook('onClose', () => clearInterval(sweep));
+  // ACME (RFC 8555) at /acme; stale orders expire and used nonces are forgotten once a minute.
+  if (runtime.config.acme.enabled) {
+    const acme = await acmeSetup(runtime, logger, env, () => {
+      const address = app.server.address();
+      return typeof address === 'object' && address !== null ? address.port : runtime.config.server.port;
+    });
+    await app.register(acmePlugin, { prefix: ACME_PREFIX, ...acme.options });
+    const acmeSweep = setInterval(() => {
+      acme.sweep().catch((error: unknown) => logger.error({ err: error }, 'ACME sweep failed'));
+    }, CMP_SWEEP_INTERVAL_MS);
+    acmeSweep.unref();
+    app.addHook('onClose', async () => {
+      clearInterval(acmeSweep);
+      await acme.challenges.idle();
+    });
+  }
   // The admin API under /api/v1, its OpenAPI document and Swagger UI under /docs (src/api).
   await app.register(
     adminApiPlugin,
@@ -101,6 +121,8 @@ export async function buildHttpServer(
       runtime.tokenSecrets,
       runtime.clock,
       apiMonitoring(runtime, logger, env),
+      // The same derivation the ACME front end checks bindings with, so a key made here binds there.
+      new ExternalAccountKeys(await openAcmeKey(runtime.config)),
     ),
   );
   // The dashboard at / (web/dist, built by `npm run build`): one process serves the UI and the API it calls.

@@ -32,6 +32,7 @@ import type { Config } from './config-schema.js';
 import { join } from 'node:path';
 import { loadOrCreateSecretKey } from '../keys/secret-key-file.js';
 import { EnrollmentTokenSecrets } from '../ra/enrollment-token-secrets.js';
+import { AcmeAccountProvisioner } from '../ra/acme-account-provisioner.js';
 
 /** The wired core of a certfleet node: store, keys, CA and RA. Front ends and the CLI sit on top. */
 export interface Runtime {
@@ -120,6 +121,7 @@ export async function openRuntime(
       }),
       new TokenProvisioner({ tokens: store.tokens, clock }),
       new ServiceProvisioner(),
+      new AcmeAccountProvisioner(['tls-server']),
     ];
     const approval = new ManualApproval({
       pending: store.pendingEnrollments,

@@ -59,13 +59,14 @@ export function csr(
 export async function startEstServer(
   config: Record<string, unknown> = {},
   clock: Clock = systemClock,
+  env: Readonly<Record<string, string | undefined>> = {},
 ): Promise<EstTestServer> {
   const dir = await mkdtemp(join(tmpdir(), 'certfleet-est-'));
   try {
     const server = await serve(
       testConfig(dir, { log: { level: 'silent' }, ...config }),
       clock,
-      {},
+      env,
       () => undefined,
     );
     const rootPem = await readFile(join(dir, 'offline-root', 'root.cert.pem'), 'utf8');

@@ -652,8 +652,10 @@ describe('admin API (inject)', () => {
         Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
       );
       assert.deepEqual(operations.sort(), [
+        'DELETE /api/v1/acme/eab-keys/{keyId}',
         'DELETE /api/v1/alert-rules/{name}',
         'DELETE /api/v1/endpoints/{name}',
+        'GET /api/v1/acme/eab-keys',
         'GET /api/v1/alert-rules',
         'GET /api/v1/alert-rules/{name}',
         'GET /api/v1/alert-states',
@@ -683,6 +685,7 @@ describe('admin API (inject)', () => {
         'GET /api/v1/session',
         'PATCH /api/v1/alert-rules/{name}',
         'PATCH /api/v1/endpoints/{name}',
+        'POST /api/v1/acme/eab-keys',
         'POST /api/v1/alert-rules',
         'POST /api/v1/api-tokens',
         'POST /api/v1/api-tokens/{token}/revoke',
@@ -693,6 +696,7 @@ describe('admin API (inject)', () => {
         'POST /api/v1/endpoints/{name}/probe',
         'POST /api/v1/enrollment-tokens',
         'POST /api/v1/enrollment-tokens/{tokenId}/void',
+        'POST /api/v1/renewal-windows',
       ]);
       for (const [path, methods] of Object.entries(doc.paths)) {
         for (const [method, operation] of Object.entries(methods)) {

@@ -12,6 +12,7 @@ import { readInputFile } from '../input-file.js';
 import { certificateDetails, certificateRows } from '../format.js';
 import { durationOption, issuerIdOption, positiveIntegerOption } from '../options.js';
 import { UsageError } from './ca-commands.js';
+import { renewalWindowCommand } from './renewal-window-command.js';
 import { revokeCommand } from './revocation-commands.js';
 import { certificatePem, issueBatch } from '../batch-issue.js';
 
@@ -195,5 +196,6 @@ export function certCommand(context: () => CliContext): Command {
     );
 
   cert.addCommand(revokeCommand(context));
+  cert.addCommand(renewalWindowCommand(context));
   return cert;
 }
