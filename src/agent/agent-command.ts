@@ -7,6 +7,7 @@ import { parseDurationSeconds } from '../core/duration.js';
 import { PkiError } from '../core/pki-error.js';
 import { KEY_ALGORITHMS, type KeyAlgorithmName } from '../pki/algorithms/key-algorithm.js';
 import {
+  acmeRenewalInfoSource,
   DeviceAgent,
   estTransport,
   FileCredentialStore,
@@ -32,6 +33,7 @@ interface AgentOptions {
   backoff: number;
   backoffMax: number;
   trustRefresh: number;
+  acmeDirectoryUrl?: string;
   timeout: number;
 }
 
@@ -106,7 +108,12 @@ export function agentCommand(onExit: (status: number) => void = (s) => (process.
       seconds,
       86_400,
     )
-    .option('--timeout <duration>', 'timeout of each EST request', seconds, 30)
+    .option(
+      '--acme-directory-url <url>',
+      "also follow the server's ACME renewal information (RFC 9773) for the LDevID, e.g. " +
+        'https://pki.example.com:8443/acme/directory (the server is trusted by the same anchors as for EST)',
+    )
+    .option('--timeout <duration>', 'timeout of each EST (and renewalInfo) request', seconds, 30)
     .action(async (options: AgentOptions) => {
       const stateDir = resolve(options.stateDir);
       const store = new FileCredentialStore(stateDir, {
@@ -131,6 +138,7 @@ export function agentCommand(onExit: (status: number) => void = (s) => (process.
           ...(options.renewAt === undefined ? {} : { renewalFraction: options.renewAt }),
           ...(options.jitter === undefined ? {} : { jitterFraction: options.jitter }),
           ...(options.pinRoot === undefined ? {} : { pinnedRootSha256: options.pinRoot.toLowerCase() }),
+          ...(options.acmeDirectoryUrl === undefined ? {} : { acmeDirectoryUrl: options.acmeDirectoryUrl }),
         },
         store,
         est: estTransport({
@@ -138,6 +146,14 @@ export function agentCommand(onExit: (status: number) => void = (s) => (process.
           trustPem: () => store.trustAnchorsPem(),
           timeoutMs: options.timeout * 1000,
         }),
+        ...(options.acmeDirectoryUrl === undefined
+          ? {}
+          : {
+              renewalInfo: acmeRenewalInfoSource({
+                directoryUrl: options.acmeDirectoryUrl,
+                timeoutMs: options.timeout * 1000,
+              }),
+            }),
         clock: systemClock,
         ...(options.hook === undefined ? {} : { hook: shellHook(options.hook, stateDir) }),
       });

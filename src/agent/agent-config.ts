@@ -22,6 +22,13 @@ export interface AgentConfig {
    * SHA-256 fingerprint (hex of the DER) this is.
    */
   readonly pinnedRootSha256?: string;
+  /**
+   * The ACME directory of the server that issues the LDevID (`https://host:port/acme/directory`). When set, the
+   * agent asks it for RFC 9773 renewal information about its current LDevID (unauthenticated, the server
+   * authenticated by the stored trust anchors) and renews inside the window it suggests; when unset, or while it
+   * does not answer, the agent keeps its own schedule.
+   */
+  readonly acmeDirectoryUrl?: string;
 }
 
 export interface ResolvedAgentConfig {
@@ -32,6 +39,7 @@ export interface ResolvedAgentConfig {
   readonly backoff: BackoffOptions;
   readonly trustRefreshSeconds: number;
   readonly pinnedRootSha256: string | undefined;
+  readonly acmeDirectoryUrl: string | undefined;
 }
 
 export const AGENT_DEFAULTS = {
@@ -51,6 +59,7 @@ export function resolveAgentConfig(config: AgentConfig): ResolvedAgentConfig {
     backoff: config.backoff ?? AGENT_DEFAULTS.backoff,
     trustRefreshSeconds: config.trustRefreshSeconds ?? AGENT_DEFAULTS.trustRefreshSeconds,
     pinnedRootSha256: config.pinnedRootSha256,
+    acmeDirectoryUrl: config.acmeDirectoryUrl,
   };
   if (!/^https:\/\//.test(resolved.estUrl)) invalid('estUrl', 'must be an https:// URL');
   if (!(resolved.renewalFraction > 0 && resolved.renewalFraction < 1))
@@ -68,7 +77,14 @@ export function resolveAgentConfig(config: AgentConfig): ResolvedAgentConfig {
   ) {
     invalid('pinnedRootSha256', 'must be 64 hex digits (colons allowed)');
   }
+  if (resolved.acmeDirectoryUrl !== undefined && !isHttpsUrl(resolved.acmeDirectoryUrl)) {
+    invalid('acmeDirectoryUrl', 'must be an https:// URL');
+  }
   return resolved;
+}
+
+function isHttpsUrl(text: string): boolean {
+  return URL.canParse(text) && new URL(text).protocol === 'https:';
 }
 
 function invalid(field: string, reason: string): never {

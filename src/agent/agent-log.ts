@@ -26,7 +26,9 @@ export type AgentLogEvent =
   | 'agent.csr.unfilled-attributes'
   | 'agent.credential.unusable'
   | 'agent.state.unsaved'
-  | 'agent.hook.failed';
+  | 'agent.hook.failed'
+  | 'agent.renewal-info.window'
+  | 'agent.renewal-info.failed';
 
 /** The default sink: a human-readable line on stderr; debug lines (a not-due step) are left out. */
 export function stderrLog(line: AgentLogLine): void {

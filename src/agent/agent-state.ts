@@ -1,4 +1,4 @@
-import { type AgentState, INITIAL_AGENT_STATE } from './credential-store.js';
+import { type AgentState, INITIAL_AGENT_STATE, type KeptRenewalInfo } from './credential-store.js';
 import type { FailureCause } from './failure-cause.js';
 
 const CAUSES: ReadonlySet<string> = new Set<FailureCause>([
@@ -64,7 +64,29 @@ export function parseAgentState(text: string): AgentState {
   ) {
     state.renewal = { serial: renewal['serial'], jitter: renewal['jitter'], renewAt: renewal['renewAt'] };
   }
+  const renewalInfo = parseKeptRenewalInfo(raw['renewalInfo']);
+  if (renewalInfo) state.renewalInfo = renewalInfo;
   return state;
+}
+
+/** A kept renewalInfo answer: a window that ends after it starts and a next check, else nothing (ask again). */
+function parseKeptRenewalInfo(value: unknown): KeptRenewalInfo | undefined {
+  if (!isRecord(value)) return undefined;
+  const { serial, start, end, nextCheckAt, explanationUrl } = value;
+  if (typeof serial !== 'string' || serial.length === 0) return undefined;
+  if (!isInstant(start) || !isInstant(end) || !isInstant(nextCheckAt)) return undefined;
+  if (Date.parse(end) <= Date.parse(start)) return undefined;
+  return {
+    serial,
+    start,
+    end,
+    nextCheckAt,
+    ...(typeof explanationUrl === 'string' && URL.canParse(explanationUrl) ? { explanationUrl } : {}),
+  };
+}
+
+function isInstant(value: unknown): value is string {
+  return typeof value === 'string' && !Number.isNaN(Date.parse(value));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

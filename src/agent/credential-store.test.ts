@@ -108,6 +108,13 @@ for (const [name, open] of backends) {
         clockOffsetMs: -1234,
         renewal: { serial: 'ab', jitter: 0.25, renewAt: '2030-01-20T00:00:00.000Z' },
         renewalPolicy: { lifetimeSeconds: 100, renewAfterSeconds: 60 },
+        renewalInfo: {
+          serial: 'ab',
+          start: '2030-01-05T00:00:00.000Z',
+          end: '2030-01-07T00:00:00.000Z',
+          nextCheckAt: '2030-01-01T06:00:00.000Z',
+          explanationUrl: 'https://pki.example/why',
+        },
       };
       await store.writeState(state);
       assert.deepEqual(await store.readState(), state);

@@ -19,6 +19,20 @@ export interface AnnouncedRenewalPolicy {
 }
 
 /**
+ * The last RFC 9773 renewalInfo answer about a certificate (§4.2), instants in server time: the window the server
+ * suggests renewing in, and when to ask again (the answer's Retry-After, clamped to one minute … one day).
+ */
+export interface KeptRenewalInfo {
+  /** The certificate asked about; an answer about another serial is not applied. */
+  readonly serial: string;
+  readonly start: string;
+  readonly end: string;
+  readonly nextCheckAt: string;
+  /** The server's explanationURL, for the operator reading the state. */
+  readonly explanationUrl?: string;
+}
+
+/**
  * What the agent remembers between steps and restarts, as JSON. Instants are ISO 8601 strings; each field says
  * which clock it was read from, because the device clock may be wrong and the certificates follow the server's.
  */
@@ -42,6 +56,8 @@ export interface AgentState {
    * restart does not draw again.
    */
   readonly renewal?: { readonly serial: string; readonly jitter: number; readonly renewAt: string };
+  /** The ACME server's suggested renewal window for a certificate, when acmeDirectoryUrl is configured. */
+  readonly renewalInfo?: KeptRenewalInfo;
 }
 
 export const INITIAL_AGENT_STATE: AgentState = { consecutiveFailures: 0 };

@@ -15,6 +15,8 @@ import { buildName, encodeName } from '../pki/name.js';
 import { OID } from '../pki/oids.js';
 import { encodePem } from '../pki/pem.js';
 import { randomSerial } from '../pki/serial.js';
+import { AcmeClientError } from '../protocols/acme/client/acme-client-error.js';
+import type { AcmeRenewalInfo } from '../protocols/acme/client/acme-resources.js';
 import { EstHttpError, type EstEnrollment } from '../protocols/est/client/est-client.js';
 import type { AgentLogLine } from './agent-log.js';
 import { keyToPem, loadCredential } from './credential-pair.js';
@@ -24,6 +26,8 @@ import {
   DeviceAgent,
   type InstalledCredential,
   MemoryCredentialStore,
+  type RenewalInfoCall,
+  type RenewalInfoSource,
 } from './device-agent.js';
 import type { EstTransport } from './est-transport.js';
 
@@ -166,6 +170,7 @@ function device(
     random?: () => number;
     hook?: (installed: InstalledCredential) => Promise<void>;
     store?: (idevid: CredentialPair, anchorsPem: string | undefined) => MemoryCredentialStore;
+    renewalInfo?: RenewalInfoSource;
   } = {},
 ): Device {
   const serverClock = new ManualClock(START);
@@ -196,6 +201,7 @@ function device(
       },
       store,
       est: server,
+      ...(options.renewalInfo === undefined ? {} : { renewalInfo: options.renewalInfo }),
       clock: deviceClock,
       random: options.random ?? (() => 0.5),
       log: (line) => logs.push(line),
@@ -621,5 +627,133 @@ describe('DeviceAgent: trust anchors', () => {
     assert.equal(d.logs.filter((l) => l.event === 'agent.trust.anchor-added').length, 1);
     assert.equal(d.logs.filter((l) => l.event === 'agent.trust.root-ignored').length, 1);
     assert.equal(d.server.calls.filter((c) => c === 'cacerts').length, 3);
+  });
+});
+
+/** An ACME server's renewalInfo in a box: `answer` decides each reply; every question is kept. */
+class ScriptedRenewalInfo implements RenewalInfoSource {
+  readonly asked: Array<{ readonly serial: string; readonly call: RenewalInfoCall }> = [];
+
+  constructor(public answer: () => AcmeRenewalInfo | Error) {}
+
+  renewalInfo(certificateDer: Uint8Array, call: RenewalInfoCall): Promise<AcmeRenewalInfo> {
+    this.asked.push({ serial: parseCertificate(certificateDer).serial, call });
+    const answer = this.answer();
+    return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
+  }
+}
+
+const HOUR_MS = 3_600_000;
+const ACME_DIRECTORY = 'https://pki.example/acme/directory';
+const suggesting = (start: Date, end: Date, retryAfterSeconds = 6 * 3600): AcmeRenewalInfo => ({
+  suggestedWindow: { start, end },
+  retryAfterSeconds,
+});
+
+describe('DeviceAgent: ACME renewal information (RFC 9773)', () => {
+  test('asks about each new LDevID, again after Retry-After, and renews at once when the window is pulled forward', async () => {
+    const ari = new ScriptedRenewalInfo(() =>
+      suggesting(new Date(START.getTime() + 20 * DAY_MS), new Date(START.getTime() + 25 * DAY_MS)),
+    );
+    const d = device({ config: { acmeDirectoryUrl: ACME_DIRECTORY }, renewalInfo: ari });
+    const onboarded = await d.agent.step();
+    assert.equal(onboarded.kind, 'onboarded');
+    assert.equal(ari.asked.length, 0);
+    // No answer about the new certificate yet: the daemon comes back at once to ask.
+    assert.equal(onboarded.nextAt.getTime(), START.getTime());
+
+    const checked = await d.agent.step();
+    assert.equal(checked.kind, 'not-due');
+    const first = (await d.store.current())!;
+    assert.equal(ari.asked[0]?.serial, first.serial);
+    assert.equal(ari.asked[0]?.call.trustPem, d.server.anchorsPem);
+    // Draw 0.5 in day 20 … 25 (not the local day 21.25); the next wake is the check after Retry-After.
+    const state = await d.store.readState();
+    assert.equal(state.renewal?.renewAt, new Date(START.getTime() + 22.5 * DAY_MS).toISOString());
+    assert.equal(state.renewalInfo?.serial, first.serial);
+    assert.equal(checked.nextAt.getTime(), START.getTime() + 6 * HOUR_MS);
+    assert.equal(d.logs.filter((l) => l.event === 'agent.renewal-info.window').length, 1);
+
+    d.advance(3 * HOUR_MS);
+    assert.equal((await d.agent.step()).kind, 'not-due');
+    assert.equal(ari.asked.length, 1, 'not asked again before Retry-After');
+
+    ari.answer = () => suggesting(new Date(d.serverClock.now().getTime() - HOUR_MS), d.serverClock.now());
+    d.advance(3 * HOUR_MS);
+    const renewed = await d.agent.step();
+    assert.equal(renewed.kind, 'renewed');
+    assert.equal(ari.asked.length, 2);
+    assert.equal(d.server.calls.at(-1), 'simplereenroll');
+    const second = (await d.store.current())!;
+    assert.notEqual(second.serial, first.serial);
+
+    // The window kept is the old certificate's: the new one is scheduled without it, then asked about.
+    const afterRenewal = await d.store.readState();
+    assert.equal(afterRenewal.renewalInfo?.serial, first.serial);
+    assert.equal(afterRenewal.renewal?.serial, second.serial);
+    assert.equal(
+      afterRenewal.renewal?.renewAt,
+      new Date(d.serverClock.now().getTime() + 21.25 * DAY_MS).toISOString(),
+    );
+    assert.equal(renewed.nextAt.getTime(), d.deviceClock.now().getTime());
+    ari.answer = () =>
+      suggesting(
+        new Date(d.serverClock.now().getTime() + 20 * DAY_MS),
+        new Date(d.serverClock.now().getTime() + 25 * DAY_MS),
+      );
+    assert.equal((await d.agent.step()).kind, 'not-due');
+    assert.equal(ari.asked[2]?.serial, second.serial);
+    assert.equal(d.server.calls.filter((c) => c === 'simplereenroll').length, 1);
+  });
+
+  test('a failing check is logged, backs off, never fails the step, and the local schedule renews', async () => {
+    const ari = new ScriptedRenewalInfo(
+      () => new PkiError('UNAVAILABLE', 'cannot reach pki.example: ECONNREFUSED'),
+    );
+    const d = device({ config: { acmeDirectoryUrl: ACME_DIRECTORY }, renewalInfo: ari });
+    await d.agent.step();
+    const checked = await d.agent.step();
+    assert.equal(checked.kind, 'not-due');
+    assert.equal((await d.store.readState()).consecutiveFailures, 0);
+    const failed = d.logs.filter((l) => l.event === 'agent.renewal-info.failed');
+    assert.equal(failed.length, 1);
+    assert.match(failed[0]!.message, /ECONNREFUSED/);
+    // Backoff 30 s (draw 0.5), raised to the one-minute floor of RFC 9773 §4.3.2.
+    assert.equal(checked.nextAt.getTime(), START.getTime() + 60_000);
+
+    d.advance(30_000);
+    await d.agent.step();
+    assert.equal(ari.asked.length, 1, 'not asked again during the backoff');
+    d.advance(30_000);
+    await d.agent.step();
+    assert.equal(ari.asked.length, 2);
+
+    // A refusal with Retry-After sets the next check.
+    ari.answer = () =>
+      new AcmeClientError({
+        status: 503,
+        type: 'urn:ietf:params:acme:error:serverInternal',
+        detail: 'busy',
+        retryAfterSeconds: 7200,
+      });
+    d.advance(10 * 60_000);
+    const refused = await d.agent.step();
+    assert.equal(ari.asked.length, 3);
+    assert.equal(refused.nextAt.getTime(), d.deviceClock.now().getTime() + 7200_000);
+
+    ari.answer = () => new PkiError('UNAVAILABLE', 'still down');
+    advanceTo(d, new Date(START.getTime() + 21.25 * DAY_MS));
+    const renewed = await d.agent.step();
+    assert.equal(renewed.kind, 'renewed', JSON.stringify(renewed));
+    assert.equal((await d.store.readState()).renewalInfo, undefined);
+  });
+
+  test('without acmeDirectoryUrl the source is never asked', async () => {
+    const ari = new ScriptedRenewalInfo(() => assert.fail('asked'));
+    const d = device({ renewalInfo: ari });
+    const onboarded = await d.agent.step();
+    assert.equal(onboarded.nextAt.getTime(), START.getTime() + 21.25 * DAY_MS);
+    assert.equal((await d.agent.step()).kind, 'not-due');
+    assert.equal(ari.asked.length, 0);
   });
 });

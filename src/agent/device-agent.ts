@@ -31,12 +31,16 @@ import {
 } from './enrollment-csr.js';
 import type { EstTransport } from './est-transport.js';
 import { type FailureCause, type StepFailure, storageFailure, transportFailure } from './failure-cause.js';
+import { checkRenewalInfo, renewalInfoRetrySeconds } from './renewal-info-check.js';
+import { acmeRenewalInfoSource, type RenewalInfoSource } from './renewal-info-source.js';
 import { BACKOFF_JITTER, retryDelaySeconds } from './renewal-schedule.js';
 import {
   dueEnrollment,
   type MutableAgentState,
   nextScheduled,
   type PlanView,
+  renewalInfoCheckDue,
+  renewAt,
   trustRefreshDue,
 } from './step-plan.js';
 import { abortableSleep } from './abortable-sleep.js';
@@ -51,6 +55,7 @@ export type {
   CredentialGeneration,
   CredentialPair,
   CredentialStore,
+  KeptRenewalInfo,
 } from './credential-store.js';
 export type { EstCallOptions, EstTransport, EstTransportOptions } from './est-transport.js';
 export { estTransport } from './est-transport.js';
@@ -58,6 +63,12 @@ export type { FailureCause } from './failure-cause.js';
 export { FileCredentialStore, type FileCredentialStoreOptions } from './file-credential-store.js';
 export { MemoryCredentialStore } from './memory-credential-store.js';
 export type { AgentFileSystem } from './agent-file-system.js';
+export {
+  acmeRenewalInfoSource,
+  type AcmeRenewalInfoSourceOptions,
+  type RenewalInfoCall,
+  type RenewalInfoSource,
+} from './renewal-info-source.js';
 
 /** What the agent just installed, for the hook (restart a broker client, reload a TLS server). */
 export interface InstalledCredential extends CredentialGeneration {
@@ -73,6 +84,11 @@ export interface AgentDeps {
   readonly config: AgentConfig;
   readonly store: CredentialStore;
   readonly est: EstTransport;
+  /**
+   * Where RFC 9773 renewal information comes from when config.acmeDirectoryUrl is set; default
+   * acmeRenewalInfoSource at that URL. Unused without it.
+   */
+  readonly renewalInfo?: RenewalInfoSource;
   /** The device's clock, which may be wrong (1970 after a power loss, or hours off). */
   readonly clock: Clock;
   /** For jitter and backoff spread; default Math.random. */
@@ -130,16 +146,21 @@ interface PendingEnrollment {
 
 /**
  * The device renewal agent: onboards with the IDevID (simpleenroll), then keeps the LDevID renewed
- * (simplereenroll, a new key each time) over EST, with a jittered schedule, backoff, clock-skew handling and
- * trust-anchor rollover. Each step() does at most one trust refresh and one enrollment and says when to call
- * again; run() loops it as a daemon. Errors of the network, the server and the disk become a 'failed' outcome;
- * only a bug throws.
+ * (simplereenroll, a new key each time) over EST, with a jittered schedule (inside the ACME server's RFC 9773
+ * renewal window when acmeDirectoryUrl is set), backoff, clock-skew handling and trust-anchor rollover. Each
+ * step() does at most one renewalInfo check, one trust refresh and one enrollment and says when to call again;
+ * run() loops it as a daemon. Errors of the network, the server and the disk become a 'failed' outcome (a failed
+ * renewalInfo check only a log line); only a bug throws.
  */
 export class DeviceAgent {
   readonly #deps: AgentDeps;
   readonly #config: ResolvedAgentConfig;
   readonly #random: () => number;
   readonly #log: (line: AgentLogLine) => void;
+  readonly #renewalInfo: RenewalInfoSource | undefined;
+  /** Failed renewalInfo checks in a row, and when to ask again (server time): a backoff of this process only. */
+  #renewalInfoFailures = 0;
+  #renewalInfoRetryAt: Date | undefined;
   /** Intermediates from this process's latest cacerts; undefined until the first one. */
   #caCertificates: readonly ParsedCertificate[] | undefined;
   #pending: PendingEnrollment | undefined;
@@ -152,6 +173,9 @@ export class DeviceAgent {
     this.#config = resolveAgentConfig(deps.config);
     this.#random = deps.random ?? Math.random;
     this.#log = deps.log ?? stderrLog;
+    const directoryUrl = this.#config.acmeDirectoryUrl;
+    this.#renewalInfo =
+      directoryUrl === undefined ? undefined : (deps.renewalInfo ?? acmeRenewalInfoSource({ directoryUrl }));
   }
 
   /** One step; a call while another runs waits for it and returns the same outcome. */
@@ -218,6 +242,8 @@ export class DeviceAgent {
       return this.#fail(step, storageFailure(error, 'reading the trust anchors'));
     }
     step.anchorsNotBefore = latestNotBefore(anchorsPem);
+    // Before deciding what is due: the answer may make a renewal due now (and so the cacerts it needs).
+    if (renewalInfoCheckDue(this.#plan(step))) await this.#checkRenewalInfo(step, anchorsPem);
     const mayEnroll = this.#dueEnrollment(step) !== undefined;
     if (
       anchorsPem === undefined ||
@@ -251,6 +277,63 @@ export class DeviceAgent {
 
     if (this.#dueEnrollment(step) === undefined) return this.#notDue(step, nextScheduled(this.#plan(step)));
     return this.#enroll(step, anchorsPem);
+  }
+
+  /**
+   * RFC 9773 §4.2–§4.3: asks the ACME server about the current LDevID and keeps its window and the time to ask
+   * again in the state; renewAt draws in that window from then on. A failure is logged and retried after a
+   * backoff; it never fails the step, and the schedule stays what it was.
+   */
+  async #checkRenewalInfo(step: Step, anchorsPem: string | undefined): Promise<void> {
+    const leaf = step.current?.leaf;
+    if (!leaf || !this.#renewalInfo) return;
+    const result = await checkRenewalInfo({
+      source: this.#renewalInfo,
+      leaf,
+      anchorsPem,
+      now: step.time.now,
+      deviceClock: () => this.#deps.clock.now(),
+    });
+    if (!result.ok) {
+      this.#renewalInfoFailures += 1;
+      const delaySeconds = renewalInfoRetrySeconds({
+        consecutiveFailures: this.#renewalInfoFailures,
+        backoff: this.#config.backoff,
+        random: this.#random(),
+        retryAfterSeconds: result.retryAfterSeconds,
+      });
+      this.#renewalInfoRetryAt = new Date(step.time.now.getTime() + delaySeconds * 1000);
+      this.#emit({
+        level: 'warn',
+        event: 'agent.renewal-info.failed',
+        message: `renewalInfo check failed, keeping the renewal schedule: ${result.message}`,
+        fields: {
+          consecutiveFailures: this.#renewalInfoFailures,
+          nextCheckAt: this.#renewalInfoRetryAt.toISOString(),
+        },
+      });
+      return;
+    }
+    this.#renewalInfoFailures = 0;
+    this.#renewalInfoRetryAt = undefined;
+    const previous = step.state.renewalInfo;
+    const { kept } = result;
+    step.state.renewalInfo = kept;
+    if (previous?.serial === kept.serial && previous.start === kept.start && previous.end === kept.end)
+      return;
+    this.#emit({
+      level: 'info',
+      event: 'agent.renewal-info.window',
+      message:
+        `the ACME server suggests renewing ${leaf.serial} between ${kept.start} and ${kept.end}` +
+        (kept.explanationUrl === undefined ? '' : ` (see ${kept.explanationUrl})`),
+      fields: {
+        serial: leaf.serial,
+        start: kept.start,
+        end: kept.end,
+        renewAt: renewAt(this.#plan(step)).toISOString(),
+      },
+    });
   }
 
   async #enroll(step: Step, anchorsPem: string | undefined): Promise<StepOutcome> {
@@ -505,6 +588,7 @@ export class DeviceAgent {
       time: step.time,
       config: this.#config,
       random: this.#random,
+      ...(this.#renewalInfoRetryAt === undefined ? {} : { renewalInfoRetryAt: this.#renewalInfoRetryAt }),
     };
   }
 
