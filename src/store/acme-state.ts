@@ -222,7 +222,8 @@ export interface AcmeOrders {
   deactivateAuthorization(id: string, at: Date): Promise<AcmeAuthorizationRecord | undefined>;
   /**
    * Compare-and-set on the order status: `ready`→`processing` (finalize), `processing`→`valid` (with
-   * certificate) or →`invalid` (with error), `pending`/`ready`→`invalid`. Undefined if the order was not in
+   * certificate), →`invalid` (with error) or back to →`ready` (a refusal the client can correct),
+   * `pending`/`ready`→`invalid`. Undefined if the order was not in
    * `expected`. MALFORMED_INPUT for any other move, for a certificate without `valid`, or an error without
    * `invalid`.
    */

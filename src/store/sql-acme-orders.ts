@@ -27,11 +27,14 @@ import { isForeignKeyViolation, isUniqueViolation } from './store-errors.js';
 /** The partial unique index acme_orders_replaces_idx, word for word (migrations/0010-acme.ts). */
 const LIVE_REPLACEMENT = sql.raw<SqlBool>("replaces is not null and status <> 'invalid'");
 
-/** RFC 8555 §7.1.6: the moves advanceOrder makes; pending → ready is completeValidation's. */
+/**
+ * RFC 8555 §7.1.6: the moves advanceOrder makes; pending → ready is completeValidation's. processing → ready is a
+ * finalize the RA refused for something the client can correct (a CSR, a rate limit): it may finalize again.
+ */
 const ORDER_MOVES: Readonly<Record<AcmeOrderStatus, readonly AcmeOrderStatus[]>> = {
   pending: ['invalid'],
   ready: ['processing', 'invalid'],
-  processing: ['valid', 'invalid'],
+  processing: ['valid', 'invalid', 'ready'],
   valid: [],
   invalid: [],
 };

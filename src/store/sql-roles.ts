@@ -3,6 +3,7 @@ import type { AuditAppender } from './audit-appender.js';
 import type { RevocationRecorder } from './revocation-recorder.js';
 import type { Database } from './schema.js';
 import { SqlAcmeAccounts } from './sql-acme-accounts.js';
+import { GroupCommitAcmeNonces } from './group-commit-acme-nonces.js';
 import { SqlAcmeNonces } from './sql-acme-nonces.js';
 import { SqlAcmeOrders } from './sql-acme-orders.js';
 import { SqlAlertRules } from './sql-alert-rules.js';
@@ -88,7 +89,7 @@ export function createSqlRoles(
     cmpTransactions: new SqlCmpTransactions(db),
     acmeAccounts: new SqlAcmeAccounts(db),
     acmeOrders: new SqlAcmeOrders(db),
-    acmeNonces: new SqlAcmeNonces(db),
+    acmeNonces: new GroupCommitAcmeNonces(new SqlAcmeNonces(db)),
     renewalWindows: new SqlRenewalWindows(db),
   };
 }

@@ -565,6 +565,15 @@ for (const engine of storeEngines) {
         orders().advanceOrder(order.id, 'ready', { status: 'processing' }, at(4)),
       ]);
       assert.equal(finalizing.filter((r) => r !== undefined).length, 1, 'one finalize wins');
+      // A finalize the RA refused for something the client can correct goes back to ready, and may be retried.
+      assert.equal(
+        (await orders().advanceOrder(order.id, 'processing', { status: 'ready' }, at(4)))?.status,
+        'ready',
+      );
+      assert.equal(
+        (await orders().advanceOrder(order.id, 'ready', { status: 'processing' }, at(4)))?.status,
+        'processing',
+      );
       const certificate = { issuerId: OPERATIONAL, serial: randomSerial() };
       assert.equal(await orders().findByCertificate(certificate.issuerId, certificate.serial), undefined);
       const valid = await orders().advanceOrder(
@@ -750,6 +759,16 @@ for (const engine of storeEngines) {
       assert.equal(await nonces.consume(nonce, at(60)), false);
       assert.equal(await nonces.consume(nonce, at(120)), false);
       assert.equal(await nonces.consume(randomId(), at(60)), true);
+    });
+
+    test('uses arriving together are committed together, each told whether its nonce was fresh', async () => {
+      const nonces = current().store.acmeNonces;
+      const [a, b, c] = [randomId(), randomId(), randomId()];
+      assert.equal(await nonces.consume(c, at(60)), true);
+      // Submitted in one turn of the event loop: one group commit, with a repeat inside it and an old one.
+      const results = await Promise.all([a, b, a, c, b].map((nonce) => nonces.consume(nonce, at(60))));
+      assert.deepEqual(results, [true, true, false, false, false]);
+      assert.equal(await nonces.consume(a, at(60)), false);
     });
 
     test('of concurrent consumes of one nonce, on one store and on two, exactly one is true', async () => {

@@ -206,3 +206,45 @@ describe('ACME end to end (our client, loopback validation)', () => {
     assert.equal(account.status, 'valid');
   });
 });
+
+describe('ACME finalize refused by the RA for something the client can correct', () => {
+  let server: AcmeTestServer;
+  before(async () => {
+    // One certificate per requester, then a long wait: the RA's own limit, applied after the order is processing.
+    server = await startAcmeTestServer({ est: { rateLimit: { perMinute: 0.01, burst: 1 } } });
+    currentServer = server;
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it('answers rateLimited with Retry-After and leaves the order ready for another finalize', async () => {
+    const client = server.client();
+    await client.newAccount({ termsOfServiceAgreed: true });
+    await obtain(client, ['first.fleet.test']);
+    const { url, order } = await client.newOrder({
+      identifiers: [{ type: 'dns', value: 'second.fleet.test' }],
+    });
+    const authorization = await client.getAuthorization(order.authorizations[0]!);
+    const challenge = authorization.challenges.find((candidate) => candidate.type === 'http-01');
+    assert.ok(challenge?.token);
+    server.responder.provideHttp01(challenge.token, await client.keyAuthorization(challenge.token));
+    await client.respondToChallenge(challenge.url);
+    const ready = await client.waitForOrder(url, ['ready'], { timeoutMs: 10_000 });
+    const csr = buildCsr(
+      {
+        subject: parseDistinguishedName('CN=second.fleet.test'),
+        altNames: [{ type: 'dns', value: 'second.fleet.test' }],
+      },
+      generateKeyPair('ec-p256'),
+    );
+    const refusal = await client.finalize(ready, csr).then(
+      () => undefined,
+      (error: unknown) => error as { problemType?: string; status?: number; retryAfterSeconds?: number },
+    );
+    assert.equal(refusal?.problemType, 'rateLimited');
+    assert.equal(refusal.status, 429);
+    assert.ok((refusal.retryAfterSeconds ?? 0) > 0);
+    assert.equal((await client.getOrder(url)).status, 'ready');
+  });
+});

@@ -78,7 +78,7 @@ export function acmePlugin(app: FastifyInstance, options: AcmePluginOptions): Pr
       await options.ra.recordRefusal(
         { protocol: 'acme', operation: operationOf(request), requester: `client:${request.ip}` },
         new PkiError(problem.status >= 500 ? 'INTERNAL' : 'FORBIDDEN', problem.detail, {
-          details: { rule: `acme.${problem.type}` },
+          details: { rule: ruleOf(problem.type) },
         }),
       );
     }
@@ -210,10 +210,28 @@ function cursorOf(value: string | undefined): string | undefined {
   return value;
 }
 
+/** The RFC 8555 name of the resource a request went to, for the enrollment log. */
+const OPERATIONS: Readonly<Record<string, string>> = {
+  'new-account': 'newAccount',
+  account: 'account',
+  'key-change': 'keyChange',
+  'new-order': 'newOrder',
+  order: 'order',
+  authz: 'authz',
+  chall: 'challenge',
+  cert: 'certificate',
+  'revoke-cert': 'revokeCert',
+};
+
 function operationOf(request: FastifyRequest): string {
-  const segment = request.url.slice(ACME_ROUTE.length + 1).split(/[/?]/);
-  if (segment[0] === 'order' && segment[2] === 'finalize') return 'finalize';
-  return segment[0] || 'unknown';
+  const segments = request.url.slice(ACME_ROUTE.length + 1).split(/[/?]/);
+  if (segments[0] === 'order' && segments[2] === 'finalize') return 'finalize';
+  return OPERATIONS[segments[0] ?? ''] ?? 'unknown';
+}
+
+/** `rejectedIdentifier` → `rejected-identifier`: rule names are kebab case, as CMP's are. */
+function ruleOf(type: string): string {
+  return `acme.${type.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 }
 
 function asProblem(error: unknown): AcmeProblem {

@@ -191,7 +191,8 @@ export class OrderService {
       }
       const profile = device ? undefined : this.profileFor(order.profile ?? undefined, order.identifiers);
       const result = await this.deps.ra.enroll(credential, {
-        csr: csr.der,
+        // Parsed and its signature checked once, here: the RA takes the verified request as it is.
+        csr,
         profile: profile?.profile ?? 'ldevid',
         ...this.validity(order, profile),
         protocol: 'acme',

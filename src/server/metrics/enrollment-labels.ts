@@ -39,9 +39,16 @@ const OPERATIONS: ReadonlySet<string> = new Set([
   'genm',
   'certConf',
   'pollReq',
-  // ACME, RFC 8555 §7.1
+  // ACME, RFC 8555 §7.1 (resources and the directory's names)
+  'newAccount',
+  'account',
+  'keyChange',
   'newOrder',
+  'order',
   'finalize',
+  'authz',
+  'challenge',
+  'certificate',
   'revokeCert',
   // the CLI, the server itself, the simulator
   'issue',
@@ -61,6 +68,8 @@ const RULE_AREAS: ReadonlySet<string> = new Set([
   'revocation',
   'ocsp',
   'cmp',
+  'acme',
+  'names',
 ]);
 const RULE = /^([a-z][a-z0-9-]{0,31})(\.[a-z][a-z0-9-]{0,31}){1,3}$/;
 
