@@ -84,6 +84,7 @@ export async function acmeSetup(
     description: profile.description,
     profile: profile.profile,
     ...(profile.validitySeconds === undefined ? {} : { validitySeconds: profile.validitySeconds }),
+    lifetime: runtime.profiles.profile(profile.profile).validity,
   }));
   const options: AcmePluginOptions = {
     urls,

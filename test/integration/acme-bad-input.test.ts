@@ -718,6 +718,19 @@ describe('ACME refuses bad input over HTTPS', () => {
         'malformed',
       ],
       [
+        'notAfter beyond the profile (tls-server: 397 days at most)',
+        {
+          identifiers: [dns('na.fleet.test')],
+          notAfter: new Date(Date.now() + 400 * 86_400_000).toISOString(),
+        },
+        'malformed',
+      ],
+      [
+        'notAfter below the profile (tls-server: an hour at least)',
+        { identifiers: [dns('na.fleet.test')], notAfter: new Date(Date.now() + 600_000).toISOString() },
+        'malformed',
+      ],
+      [
         'notAfter that is no date',
         { identifiers: [dns('na.fleet.test')], notAfter: 'tomorrow' },
         'malformed',

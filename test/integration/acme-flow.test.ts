@@ -198,6 +198,38 @@ describe('ACME end to end (our client, loopback validation)', () => {
     assert.equal(foreign, 'malformed');
   });
 
+  it('issues for the lifetime notAfter asks, within the profile', async () => {
+    const client = server.client();
+    await client.newAccount({ termsOfServiceAgreed: true });
+    const notAfter = new Date(Date.now() + 10 * 86_400_000);
+    const { url, order } = await client.newOrder({
+      identifiers: [{ type: 'dns', value: 'short.fleet.test' }],
+      notAfter,
+    });
+    const authorization = await client.getAuthorization(order.authorizations[0]!);
+    const challenge = authorization.challenges.find((candidate) => candidate.type === 'http-01');
+    assert.ok(challenge?.token);
+    server.responder.provideHttp01(challenge.token, await client.keyAuthorization(challenge.token));
+    await client.respondToChallenge(challenge.url);
+    const ready = await client.waitForOrder(url, ['ready'], { timeoutMs: 10_000 });
+    const csr = buildCsr(
+      {
+        subject: parseDistinguishedName('CN=short.fleet.test'),
+        altNames: [{ type: 'dns', value: 'short.fleet.test' }],
+      },
+      generateKeyPair('ec-p256'),
+    );
+    const valid = await client.finalize(ready, csr);
+    assert.ok(valid.certificate);
+    const leaf = parseCertificate(
+      readPemAll(await client.downloadCertificate(valid.certificate), 'CERTIFICATE', 'chain')[0]!,
+    );
+    assert.ok(
+      Math.abs(leaf.notAfter.getTime() - notAfter.getTime()) < 120_000,
+      `${leaf.notAfter.toISOString()}`,
+    );
+  });
+
   it('rotates the account key', async () => {
     const client = server.client(generateKeyPairSync('ed25519').privateKey);
     await client.newAccount({ termsOfServiceAgreed: true });

@@ -40,6 +40,8 @@ export interface AcmeProfile {
   readonly description: string;
   readonly profile: ProfileName;
   readonly validitySeconds?: number;
+  /** The certificate profile's lifetime bounds (with the deployment's settings): what `notAfter` may ask for. */
+  readonly lifetime: { readonly minSeconds: number; readonly maxSeconds: number };
 }
 
 export interface OrderServiceDependencies {
@@ -91,6 +93,7 @@ export class OrderService {
     if (notAfter !== null && notAfter.getTime() <= now.getTime()) {
       throw new AcmeProblem('malformed', 'notAfter lies in the past');
     }
+    if (notAfter !== null && profile !== undefined) checkLifetime(notAfter, now, profile);
     const replaces = await this.replaced(payload['replaces'], request.account.id, identifiers);
     this.limit(() => this.deps.orderLimiter.take(`acme:${request.account.id}`));
 
@@ -337,6 +340,18 @@ export class OrderService {
     } catch (error) {
       throw acmeProblemFor(error, 'rateLimited');
     }
+  }
+}
+
+/** RFC 8555 §7.4 lets the server refuse a notAfter it will not honour: say so when the order is placed. */
+function checkLifetime(notAfter: Date, now: Date, profile: AcmeProfile): void {
+  const seconds = Math.floor((notAfter.getTime() - now.getTime()) / 1000);
+  const { minSeconds, maxSeconds } = profile.lifetime;
+  if (seconds < minSeconds || seconds > maxSeconds) {
+    throw new AcmeProblem(
+      'malformed',
+      `notAfter asks for a lifetime of ${seconds} s; the ${profile.name} profile issues ${minSeconds}–${maxSeconds} s`,
+    );
   }
 }
 
