@@ -8,6 +8,7 @@ import { parseDistinguishedName } from '../../src/pki/name.js';
 import { readPemAll } from '../../src/pki/pem.js';
 import { systemClock } from '../../src/core/clock.js';
 import type { AcmeClient } from '../../src/protocols/acme/client/acme-client.js';
+import type { AcmeOrder } from '../../src/protocols/acme/client/acme-resources.js';
 import { ariCertId } from '../../src/protocols/acme/wire/ari-cert-id.js';
 import type { ParsedCertificate } from '../../src/pki/certificate.js';
 import { bytesEqual } from '../../src/pki/der.js';
@@ -15,11 +16,15 @@ import { type AcmeTestServer, startAcmeTestServer } from '../helpers/acme-test-s
 import { createOperatorTokens } from '../helpers/operator-tokens.js';
 import { request as httpsRequest } from 'node:https';
 
-/** An order for `names` validated with http-01, finalized with a fresh key: the chain, leaf first (DER). */
-async function obtain(client: AcmeClient, names: string[], replaces?: string): Promise<Uint8Array[]> {
+/** An order for `names` placed and validated with http-01: its URL and the order, ready to finalize. */
+async function readyOrder(
+  client: AcmeClient,
+  names: string[],
+  options: { replaces?: string; notAfter?: Date } = {},
+): Promise<{ url: string; ready: AcmeOrder }> {
   const { url, order } = await client.newOrder({
     identifiers: names.map((value) => ({ type: 'dns', value })),
-    ...(replaces === undefined ? {} : { replaces }),
+    ...options,
   });
   for (const authorizationUrl of order.authorizations) {
     const authorization = await client.getAuthorization(authorizationUrl);
@@ -32,15 +37,28 @@ async function obtain(client: AcmeClient, names: string[], replaces?: string): P
       'valid',
     );
   }
-  const ready = await client.waitForOrder(url, ['ready'], { timeoutMs: 10_000 });
-  const csr = buildCsr(
+  return { url, ready: await client.waitForOrder(url, ['ready'], { timeoutMs: 10_000 }) };
+}
+
+/** A CSR for `names` (the first also as CN) with a fresh P-256 key. */
+function csrFor(names: string[]): Uint8Array {
+  return buildCsr(
     {
       subject: parseDistinguishedName(`CN=${names[0]}`),
       altNames: names.map((value) => ({ type: 'dns' as const, value })),
     },
     generateKeyPair('ec-p256'),
   );
-  const valid = await client.finalize(ready, csr);
+}
+
+/** An order for `names` validated and finalized: the chain, leaf first (DER). */
+async function obtain(
+  client: AcmeClient,
+  names: string[],
+  options: { replaces?: string; notAfter?: Date } = {},
+): Promise<Uint8Array[]> {
+  const { ready } = await readyOrder(client, names, options);
+  const valid = await client.finalize(ready, csrFor(names));
   assert.ok(valid.certificate);
   return readPemAll(await client.downloadCertificate(valid.certificate), 'CERTIFICATE', 'chain');
 }
@@ -178,7 +196,7 @@ describe('ACME end to end (our client, loopback validation)', () => {
     assert.equal(forward.explanationURL, 'https://example.com/retire');
 
     const certId = ariCertId(first[0]!);
-    const second = await obtain(client, ['ari.fleet.test'], certId);
+    const second = await obtain(client, ['ari.fleet.test'], { replaces: certId });
     assert.notEqual(parseCertificate(second[0]!).serial, leaf.serial);
     const again = await client
       .newOrder({ identifiers: [{ type: 'dns', value: 'ari.fleet.test' }], replaces: certId })
@@ -202,28 +220,7 @@ describe('ACME end to end (our client, loopback validation)', () => {
     const client = server.client();
     await client.newAccount({ termsOfServiceAgreed: true });
     const notAfter = new Date(Date.now() + 10 * 86_400_000);
-    const { url, order } = await client.newOrder({
-      identifiers: [{ type: 'dns', value: 'short.fleet.test' }],
-      notAfter,
-    });
-    const authorization = await client.getAuthorization(order.authorizations[0]!);
-    const challenge = authorization.challenges.find((candidate) => candidate.type === 'http-01');
-    assert.ok(challenge?.token);
-    server.responder.provideHttp01(challenge.token, await client.keyAuthorization(challenge.token));
-    await client.respondToChallenge(challenge.url);
-    const ready = await client.waitForOrder(url, ['ready'], { timeoutMs: 10_000 });
-    const csr = buildCsr(
-      {
-        subject: parseDistinguishedName('CN=short.fleet.test'),
-        altNames: [{ type: 'dns', value: 'short.fleet.test' }],
-      },
-      generateKeyPair('ec-p256'),
-    );
-    const valid = await client.finalize(ready, csr);
-    assert.ok(valid.certificate);
-    const leaf = parseCertificate(
-      readPemAll(await client.downloadCertificate(valid.certificate), 'CERTIFICATE', 'chain')[0]!,
-    );
+    const leaf = parseCertificate((await obtain(client, ['short.fleet.test'], { notAfter }))[0]!);
     assert.ok(
       Math.abs(leaf.notAfter.getTime() - notAfter.getTime()) < 120_000,
       `${leaf.notAfter.toISOString()}`,
@@ -254,22 +251,8 @@ describe('ACME finalize refused by the RA for something the client can correct',
     const client = server.client();
     await client.newAccount({ termsOfServiceAgreed: true });
     await obtain(client, ['first.fleet.test']);
-    const { url, order } = await client.newOrder({
-      identifiers: [{ type: 'dns', value: 'second.fleet.test' }],
-    });
-    const authorization = await client.getAuthorization(order.authorizations[0]!);
-    const challenge = authorization.challenges.find((candidate) => candidate.type === 'http-01');
-    assert.ok(challenge?.token);
-    server.responder.provideHttp01(challenge.token, await client.keyAuthorization(challenge.token));
-    await client.respondToChallenge(challenge.url);
-    const ready = await client.waitForOrder(url, ['ready'], { timeoutMs: 10_000 });
-    const csr = buildCsr(
-      {
-        subject: parseDistinguishedName('CN=second.fleet.test'),
-        altNames: [{ type: 'dns', value: 'second.fleet.test' }],
-      },
-      generateKeyPair('ec-p256'),
-    );
+    const { url, ready } = await readyOrder(client, ['second.fleet.test']);
+    const csr = csrFor(['second.fleet.test']);
     const refusal = await client.finalize(ready, csr).then(
       () => undefined,
       (error: unknown) => error as { problemType?: string; status?: number; retryAfterSeconds?: number },
