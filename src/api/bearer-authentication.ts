@@ -55,3 +55,12 @@ export function bearerAuthentication(deps: {
     requireScope(request, scopeNeeded(request.method));
   };
 }
+
+/**
+ * Route options for a resource whose reads are secrets' metadata too (API tokens, ACME external account keys):
+ * even GET needs an admin token.
+ */
+export const ADMIN_ONLY = {
+  onRequest: (request: FastifyRequest): Promise<void> =>
+    Promise.resolve().then(() => requireScope(request, 'admin')),
+};

@@ -1,4 +1,3 @@
-import type { FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import type { AcmeExternalAccountKeyRecord } from '../../store/acme-state.js';
 import { actorOf, operatorOf } from '../api-operator.js';
@@ -14,7 +13,7 @@ import {
   pageSchema,
   problemResponses,
 } from '../api-schemas.js';
-import { requireScope } from '../bearer-authentication.js';
+import { ADMIN_ONLY } from '../bearer-authentication.js';
 import {
   type ExternalAccountKeyPosition,
   externalAccountKeyState,
@@ -97,14 +96,10 @@ function eabKeyJson(key: AcmeExternalAccountKeyRecord): Static<typeof EabKeySche
  */
 export const acmeEabKeyRoutes: ApiRoutes = (app, deps) => {
   // After the plugin's authentication hook: a read token is refused even for GET here.
-  const adminOnly = {
-    onRequest: (request: FastifyRequest) => Promise.resolve().then(() => requireScope(request, 'admin')),
-  };
-
   app.get<{ Querystring: Static<typeof EabKeyListQuery> }>(
     '/acme/eab-keys',
     {
-      ...adminOnly,
+      ...ADMIN_ONLY,
       schema: {
         tags: [TAG],
         summary: 'List external account keys, oldest first (admin; never their MAC keys)',
@@ -133,7 +128,7 @@ export const acmeEabKeyRoutes: ApiRoutes = (app, deps) => {
   app.post<{ Body: Static<typeof CreateEabKeyBody> }>(
     '/acme/eab-keys',
     {
-      ...adminOnly,
+      ...ADMIN_ONLY,
       schema: {
         tags: [TAG],
         summary: 'Make an external account key (admin); its MAC key is in this answer only',
@@ -162,7 +157,7 @@ export const acmeEabKeyRoutes: ApiRoutes = (app, deps) => {
   app.delete<{ Params: Static<typeof EabKeyParams> }>(
     '/acme/eab-keys/:keyId',
     {
-      ...adminOnly,
+      ...ADMIN_ONLY,
       schema: {
         tags: [TAG],
         summary: 'Revoke an external account key (admin); it stays listed, as revoked',

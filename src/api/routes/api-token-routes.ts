@@ -1,4 +1,3 @@
-import type { FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { API_TOKEN_SCOPES, type ApiTokenRecord } from '../../store/api-tokens.js';
 import { actorOf, operatorOf } from '../api-operator.js';
@@ -14,7 +13,7 @@ import {
   pageSchema,
   problemResponses,
 } from '../api-schemas.js';
-import { requireScope } from '../bearer-authentication.js';
+import { ADMIN_ONLY } from '../bearer-authentication.js';
 import { isEpochMs, isText, PageCursor } from '../page-cursor.js';
 
 const ScopeSchema = literalUnion(API_TOKEN_SCOPES);
@@ -82,14 +81,10 @@ function apiTokenJson(token: ApiTokenRecord): Static<typeof ApiTokenSchema> {
  */
 export const apiTokenRoutes: ApiRoutes = (app, deps) => {
   // After the plugin's authentication hook: a read token is refused even for GET here.
-  const adminOnly = {
-    onRequest: (request: FastifyRequest) => Promise.resolve().then(() => requireScope(request, 'admin')),
-  };
-
   app.get<{ Querystring: Static<typeof ApiTokenListQuery> }>(
     '/api-tokens',
     {
-      ...adminOnly,
+      ...ADMIN_ONLY,
       schema: {
         tags: ['API tokens'],
         summary: 'List API tokens, oldest first (admin; never their secrets)',
@@ -118,7 +113,7 @@ export const apiTokenRoutes: ApiRoutes = (app, deps) => {
   app.post<{ Body: Static<typeof CreateApiTokenBody> }>(
     '/api-tokens',
     {
-      ...adminOnly,
+      ...ADMIN_ONLY,
       schema: {
         tags: ['API tokens'],
         summary: 'Make an API token (admin); the token is in this answer only',
@@ -141,7 +136,7 @@ export const apiTokenRoutes: ApiRoutes = (app, deps) => {
   app.post<{ Params: Static<typeof ApiTokenParams> }>(
     '/api-tokens/:token/revoke',
     {
-      ...adminOnly,
+      ...ADMIN_ONLY,
       schema: {
         tags: ['API tokens'],
         summary: 'Revoke an API token by id or name (admin)',
