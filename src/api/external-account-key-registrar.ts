@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
-import { PkiError } from '../core/pki-error.js';
+import { isPkiError, PkiError } from '../core/pki-error.js';
+import { isDnsName } from '../pki/general-names.js';
+import { AcmeIdentifierPolicy } from '../ra/acme-identifier-policy.js';
 import { ExternalAccountKeys } from '../protocols/acme/external-account-binding.js';
 import { encodeBase64url } from '../protocols/acme/wire/base64url.js';
-import type { AcmeAccounts, AcmeExternalAccountKeyRecord } from '../store/acme-state.js';
+import type { AcmeAccounts, AcmeExternalAccountKeyRecord, AcmeIdentifierScope } from '../store/acme-state.js';
 import type { AuditLog } from '../store/audit-log.js';
 
 /** Labels are a note for operators (a customer, a site), shown in lists: one line of reasonable length. */
@@ -61,13 +63,45 @@ export class ExternalAccountKeyRegistrar {
   ) {}
 
   /** `actor` is the audit trail's name of who asks, e.g. `operator:cli`. */
-  async create(actor: string, label: string): Promise<CreatedExternalAccountKey> {
+  async create(
+    actor: string,
+    label: string,
+    identifierScope: AcmeIdentifierScope | null = null,
+  ): Promise<CreatedExternalAccountKey> {
     if (label.length > MAX_EAB_LABEL_LENGTH || CONTROL_CHARACTERS.test(label)) {
       throw new PkiError(
         'MALFORMED_INPUT',
         `the label must be one line of at most ${MAX_EAB_LABEL_LENGTH} characters`,
         { details: { in: 'body', pointer: '/label' } },
       );
+    }
+    if (identifierScope !== null) {
+      if (identifierScope.dnsNames.length === 0 && identifierScope.ipRanges.length === 0) {
+        throw new PkiError('MALFORMED_INPUT', 'a scope names at least one DNS name pattern or IP range', {
+          details: { in: 'body', pointer: '/dnsNames' },
+        });
+      }
+      // The same parser the server applies it with: a pattern or range it would refuse is refused now.
+      try {
+        new AcmeIdentifierPolicy(identifierScope);
+      } catch (error) {
+        throw new PkiError('MALFORMED_INPUT', isPkiError(error) ? error.message : 'the scope is not valid', {
+          cause: error,
+          details: { in: 'body', pointer: '/ipRanges' },
+        });
+      }
+      for (const pattern of identifierScope.dnsNames) {
+        const name = pattern.startsWith('*.') ? pattern.slice(2) : pattern;
+        if (pattern !== '*' && !isDnsName(name, false)) {
+          throw new PkiError(
+            'MALFORMED_INPUT',
+            `'${pattern}' is not a DNS name pattern (*, *.example.net or a name)`,
+            {
+              details: { in: 'body', pointer: '/dnsNames' },
+            },
+          );
+        }
+      }
     }
     if (this.deps.macKeys === null) {
       throw new PkiError(
@@ -78,13 +112,18 @@ export class ExternalAccountKeyRegistrar {
     // 64 random bits: ids are looked up, never guessed into use (the MAC key is what proves possession).
     const keyId = `eab_${randomBytes(8).toString('hex')}`;
     const at = this.deps.clock.now();
-    const record = await this.deps.keys.addExternalAccountKey(keyId, label, at);
+    const record = await this.deps.keys.addExternalAccountKey(keyId, label, at, identifierScope);
     await this.deps.audit.append({
       at,
       event: 'acme-eab-key.created',
       actor,
       subject: `acme-eab-key:${keyId}`,
-      data: { label },
+      data: {
+        label,
+        ...(identifierScope === null
+          ? {}
+          : { dnsNames: identifierScope.dnsNames.join(','), ipRanges: identifierScope.ipRanges.join(',') }),
+      },
     });
     return { record, hmacKey: encodeBase64url(this.deps.macKeys.macKeyFor(keyId)) };
   }

@@ -116,6 +116,7 @@ export async function acmeSetup(
         orders: store.acmeOrders,
         ra: runtime.ra,
         identifierPolicy: new AcmeIdentifierPolicy(settings.policy),
+        externalAccountKeys: store.acmeAccounts,
         orderLimiter: new RateLimiter(settings.rateLimits.ordersPerAccount, clock),
         identifierLimiter: new RateLimiter(settings.rateLimits.certificatesPerIdentifier, clock),
         certificates: store.certificates,

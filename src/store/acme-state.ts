@@ -45,6 +45,17 @@ export interface AcmeExternalAccountKeyRecord {
   readonly boundAccountId: string | null;
   readonly boundAt: Date | null;
   readonly revokedAt: Date | null;
+  /**
+   * The names the account it binds may obtain, within the deployment's acme.policy (a customer's or a site's
+   * domains); null: whatever acme.policy allows.
+   */
+  readonly identifierScope: AcmeIdentifierScope | null;
+}
+
+/** DNS name patterns (`*`, `*.example.net`, exact) and CIDR ranges, as acme.policy has them. */
+export interface AcmeIdentifierScope {
+  readonly dnsNames: readonly string[];
+  readonly ipRanges: readonly string[];
 }
 
 export interface AcmeAccounts {
@@ -80,7 +91,12 @@ export interface AcmeAccounts {
     at: Date,
   ): Promise<AcmeAccountRecord | undefined>;
 
-  addExternalAccountKey(keyId: string, label: string, at: Date): Promise<AcmeExternalAccountKeyRecord>;
+  addExternalAccountKey(
+    keyId: string,
+    label: string,
+    at: Date,
+    identifierScope?: AcmeIdentifierScope | null,
+  ): Promise<AcmeExternalAccountKeyRecord>;
   getExternalAccountKey(keyId: string): Promise<AcmeExternalAccountKeyRecord | undefined>;
   listExternalAccountKeys(): Promise<readonly AcmeExternalAccountKeyRecord[]>;
   /** Revokes an unbound or bound key (a bound account keeps working); undefined if unknown. */

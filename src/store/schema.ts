@@ -346,6 +346,8 @@ export interface AcmeExternalAccountKeysTable {
   bound_account_id: string | null;
   bound_at: number | null;
   revoked_at: number | null;
+  /** AcmeIdentifierScope as JSON, null for none. */
+  identifier_scope: string | null;
 }
 
 export interface AcmeAccountsTable {

@@ -5,6 +5,7 @@ import type {
   AcmeAccounts,
   AcmeAccountStatus,
   AcmeExternalAccountKeyRecord,
+  AcmeIdentifierScope,
   NewAcmeAccount,
 } from './acme-state.js';
 import { fromEpochMsOrNull, toEpochMs } from './epoch-ms.js';
@@ -115,7 +116,12 @@ export class SqlAcmeAccounts implements AcmeAccounts {
     }
   }
 
-  async addExternalAccountKey(keyId: string, label: string, at: Date): Promise<AcmeExternalAccountKeyRecord> {
+  async addExternalAccountKey(
+    keyId: string,
+    label: string,
+    at: Date,
+    identifierScope: AcmeIdentifierScope | null = null,
+  ): Promise<AcmeExternalAccountKeyRecord> {
     const row: AcmeExternalAccountKeysTable = {
       key_id: keyId,
       label,
@@ -123,6 +129,7 @@ export class SqlAcmeAccounts implements AcmeAccounts {
       bound_account_id: null,
       bound_at: null,
       revoked_at: null,
+      identifier_scope: identifierScope === null ? null : JSON.stringify(identifierScope),
     };
     try {
       await this.db.insertInto('acme_external_account_keys').values(row).execute();
@@ -240,5 +247,7 @@ function toKeyRecord(row: Selectable<AcmeExternalAccountKeysTable>): AcmeExterna
     boundAccountId: row.bound_account_id,
     boundAt: fromEpochMsOrNull(row.bound_at),
     revokedAt: fromEpochMsOrNull(row.revoked_at),
+    identifierScope:
+      row.identifier_scope === null ? null : (JSON.parse(row.identifier_scope) as AcmeIdentifierScope),
   };
 }

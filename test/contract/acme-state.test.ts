@@ -161,9 +161,14 @@ for (const engine of storeEngines) {
         boundAccountId: null,
         boundAt: null,
         revokedAt: null,
+        identifierScope: null,
       };
       assert.deepEqual(added, expected);
       assert.deepEqual(await accounts.getExternalAccountKey(keyId), expected);
+      const scope = { dnsNames: ['*.plant-b.example'], ipRanges: ['10.2.0.0/16'] };
+      const scoped = await accounts.addExternalAccountKey(randomId(), 'plant B', at(1), scope);
+      assert.deepEqual(scoped.identifierScope, scope);
+      assert.deepEqual((await accounts.getExternalAccountKey(scoped.keyId))?.identifierScope, scope);
       await assert.rejects(accounts.addExternalAccountKey(keyId, 'again', at(2)), conflict);
       assert.equal(await accounts.getExternalAccountKey(randomId()), undefined);
 
@@ -192,6 +197,7 @@ for (const engine of storeEngines) {
         boundAccountId: account.id,
         boundAt: at(2),
         revokedAt: null,
+        identifierScope: null,
       });
 
       const revokedKey = randomId();

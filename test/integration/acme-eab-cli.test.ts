@@ -106,9 +106,30 @@ describe('certfleet acme eab', () => {
     assert.ok(!JSON.stringify(audit).includes(hmacKey), 'the HMAC key is not audited');
 
     const list = ok(await run(dir, ['acme', 'eab', 'list']), 'list').stdout;
-    assert.match(list, /^KEY ID\s+STATE\s+CREATED\s+ACCOUNT\s+BOUND\s+REVOKED\s+LABEL$/m);
-    assert.match(list, new RegExp(`^${keyId}\\s+unused\\s+\\S+Z\\s+-\\s+-\\s+-\\s+Site Berlin$`, 'm'));
+    assert.match(list, /^KEY ID\s+STATE\s+CREATED\s+ACCOUNT\s+BOUND\s+REVOKED\s+SCOPE\s+LABEL$/m);
+    assert.match(list, new RegExp(`^${keyId}\\s+unused\\s+\\S+Z\\s+-\\s+-\\s+-\\s+-\\s+Site Berlin$`, 'm'));
     assert.ok(!list.includes(hmacKey));
+
+    const scoped = ok(
+      await run(dir, [
+        'acme',
+        'eab',
+        'create',
+        '--dns-names',
+        '*.site.test, gw.example.net',
+        '--ip-ranges',
+        '10.0.0.0/8',
+      ]),
+      'create with a scope',
+    );
+    const scopedId = /Key ID: +(eab_[0-9a-f]{16})/.exec(scoped.stdout)?.[1];
+    assert.ok(scopedId);
+    assert.match(
+      ok(await run(dir, ['acme', 'eab', 'list']), 'list').stdout,
+      new RegExp(`^${scopedId}\\s+unused.*\\*\\.site\\.test,gw\\.example\\.net,10\\.0\\.0\\.0/8\\s+-$`, 'm'),
+    );
+    const refused = await run(dir, ['acme', 'eab', 'create', '--ip-ranges', '10.0.0.0/40']);
+    assert.equal(refused.code, 1, refused.stderr);
   });
 
   test('revoke marks the key revoked once; a second revoke changes nothing; unknown ids fail', async () => {
@@ -121,7 +142,7 @@ describe('certfleet acme eab', () => {
     assert.match(again.stdout, /was revoked already on \S+Z; nothing changed\./);
     assert.match(
       ok(await run(dir, ['acme', 'eab', 'list']), 'list').stdout,
-      new RegExp(`^${keyId}\\s+revoked\\s+\\S+Z\\s+-\\s+-\\s+\\S+Z\\s+-$`, 'm'),
+      new RegExp(`^${keyId}\\s+revoked\\s+\\S+Z\\s+-\\s+-\\s+\\S+Z\\s+-\\s+-$`, 'm'),
     );
     const { audit } = await stored();
     assert.equal(audit.filter((e) => e.event === 'acme-eab-key.revoked').length, 1);

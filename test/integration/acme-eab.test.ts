@@ -25,6 +25,7 @@ interface EabKeyJson {
   readonly boundAccountId: string | null;
   readonly boundAt: string | null;
   readonly revokedAt: string | null;
+  readonly identifierScope: { dnsNames: string[]; ipRanges: string[] } | null;
 }
 
 /**
@@ -84,12 +85,22 @@ describe('ACME external account binding with keys from the admin API', () => {
 
   async function createKey(
     label?: string,
+    scope: { dnsNames?: string[]; ipRanges?: string[] } = {},
   ): Promise<{ keyId: string; hmacKey: string; binding: ExternalAccountBinding }> {
-    const answer = await api('POST', '/acme/eab-keys', label === undefined ? {} : { label });
+    const answer = await api('POST', '/acme/eab-keys', {
+      ...(label === undefined ? {} : { label }),
+      ...scope,
+    });
     assert.equal(answer.status, 201, JSON.stringify(answer.body));
     assert.equal(answer.headers['cache-control'], 'no-store');
     const created = answer.body as { keyId: string; hmacKey: string; label: string; createdAt: string };
-    assert.deepEqual(Object.keys(created).sort(), ['createdAt', 'hmacKey', 'keyId', 'label']);
+    assert.deepEqual(Object.keys(created).sort(), [
+      'createdAt',
+      'hmacKey',
+      'identifierScope',
+      'keyId',
+      'label',
+    ]);
     assert.match(created.keyId, /^eab_[0-9a-f]{16}$/);
     assert.match(created.hmacKey, /^[A-Za-z0-9_-]{43}$/);
     assert.equal(created.label, label ?? '');
@@ -119,6 +130,46 @@ describe('ACME external account binding with keys from the admin API', () => {
       termsOfServiceAgreed: true,
       ...(binding === undefined ? {} : { externalAccountBinding: binding }),
     });
+
+  it('scopes the account a key binds to the names given with the key, within acme.policy', async () => {
+    const { binding, keyId } = await createKey('site 1', {
+      dnsNames: ['*.site1.test'],
+      ipRanges: ['10.1.0.0/16'],
+    });
+    assert.deepEqual((await listed(keyId))?.identifierScope, {
+      dnsNames: ['*.site1.test'],
+      ipRanges: ['10.1.0.0/16'],
+    });
+    const client = server.client();
+    await register(client, binding);
+    const inside = await client.newOrder({
+      identifiers: [
+        { type: 'dns', value: 'gw.site1.test' },
+        { type: 'ip', value: '10.1.2.3' },
+      ],
+    });
+    assert.equal(inside.order.status, 'pending');
+    const outside = await client
+      .newOrder({
+        identifiers: [
+          { type: 'dns', value: 'gw.site2.test' },
+          { type: 'dns', value: 'gw.site1.test' },
+        ],
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    assert.ok(isAcmeClientError(outside, 'rejectedIdentifier'), String(outside));
+    assert.deepEqual(
+      outside.subproblems.map((problem) => problem.identifier?.value),
+      ['gw.site2.test'],
+    );
+    const badScope = await api('POST', '/acme/eab-keys', { dnsNames: ['not a name'] });
+    assert.equal(badScope.status, 400, JSON.stringify(badScope.body));
+    const badRange = await api('POST', '/acme/eab-keys', { ipRanges: ['10.0.0.0/99'] });
+    assert.equal(badRange.status, 400, JSON.stringify(badRange.body));
+  });
 
   it('says so in the directory and refuses newAccount without a binding', async () => {
     const client = server.client();

@@ -39,8 +39,31 @@ const CreateEabKeyBody = Type.Object(
         description: 'What the key is for (a customer, a site); shown in lists. Default empty',
       }),
     ),
+    dnsNames: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
+        maxItems: 100,
+        description:
+          'Scope: the names the account it binds may obtain (`*`, `*.example.net`, exact), within acme.policy',
+      }),
+    ),
+    ipRanges: Type.Optional(
+      Type.Array(Type.String({ minLength: 3, maxLength: 43 }), {
+        maxItems: 100,
+        description: 'Scope: the IP ranges (CIDR) the account it binds may obtain, within acme.policy',
+      }),
+    ),
   },
   { additionalProperties: false },
+);
+
+const ScopeSchema = nullable(
+  Type.Object(
+    { dnsNames: Type.Array(Type.String()), ipRanges: Type.Array(Type.String()) },
+    {
+      description:
+        'What the account it binds may obtain (within acme.policy); null: whatever acme.policy allows',
+    },
+  ),
 );
 
 const EabKeySchema = Type.Object({
@@ -55,6 +78,7 @@ const EabKeySchema = Type.Object({
   ),
   boundAt: NullableInstant,
   revokedAt: NullableInstant,
+  identifierScope: ScopeSchema,
 });
 
 const CreatedEabKeySchema = Type.Object({
@@ -64,6 +88,7 @@ const CreatedEabKeySchema = Type.Object({
   }),
   label: Type.String(),
   createdAt: Instant,
+  identifierScope: ScopeSchema,
 });
 
 const RevokedEabKeySchema = Type.Object({
@@ -86,7 +111,13 @@ function eabKeyJson(key: AcmeExternalAccountKeyRecord): Static<typeof EabKeySche
     boundAccountId: key.boundAccountId,
     boundAt: isoOrNull(key.boundAt),
     revokedAt: isoOrNull(key.revokedAt),
+    identifierScope: scopeJson(key),
   };
+}
+
+function scopeJson(key: AcmeExternalAccountKeyRecord): Static<typeof ScopeSchema> {
+  const scope = key.identifierScope;
+  return scope === null ? null : { dnsNames: [...scope.dnsNames], ipRanges: [...scope.ipRanges] };
 }
 
 /**
@@ -143,6 +174,9 @@ export const acmeEabKeyRoutes: ApiRoutes = (app, deps) => {
       const created = await deps.externalAccountKeys.create(
         actorOf(operatorOf(request)),
         request.body.label ?? '',
+        request.body.dnsNames === undefined && request.body.ipRanges === undefined
+          ? null
+          : { dnsNames: request.body.dnsNames ?? [], ipRanges: request.body.ipRanges ?? [] },
       );
       reply.code(201).header('Cache-Control', 'no-store');
       return {
@@ -150,6 +184,7 @@ export const acmeEabKeyRoutes: ApiRoutes = (app, deps) => {
         hmacKey: created.hmacKey,
         label: created.record.label,
         createdAt: created.record.createdAt.toISOString(),
+        identifierScope: scopeJson(created.record),
       };
     },
   );

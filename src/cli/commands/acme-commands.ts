@@ -34,15 +34,31 @@ export function acmeCommand(context: () => CliContext): Command {
     .command('create')
     .description('make a key id and HMAC key for one ACME client; the HMAC key is printed once')
     .option('--label <text>', 'what the key is for (a customer, a site), shown in lists')
+    .option(
+      '--dns-names <patterns>',
+      'scope: the names its account may obtain, comma-separated (*.example.net, exact names), within acme.policy',
+    )
+    .option('--ip-ranges <cidrs>', 'scope: the IP ranges its account may obtain, comma-separated CIDR')
     .addHelpText(
       'after',
       '\nHand both to the client, e.g. certbot --eab-kid <key id> --eab-hmac-key <HMAC key>. The key binds the ' +
         'first account registered with it; with acme.externalAccountRequired only such accounts may register.',
     )
-    .action(async (options: { label?: string }) => {
+    .action(async (options: { label?: string; dnsNames?: string; ipRanges?: string }) => {
       const ctx = context();
+      const list = (text: string | undefined) =>
+        (text ?? '')
+          .split(',')
+          .map((entry) => entry.trim())
+          .filter((entry) => entry !== '');
+      const scope =
+        options.dnsNames === undefined && options.ipRanges === undefined
+          ? null
+          : { dnsNames: list(options.dnsNames), ipRanges: list(options.ipRanges) };
       await ctx.withStore(async (store, config) => {
-        const created = await (await registrar(store, config, ctx, true)).create(ACTOR, options.label ?? '');
+        const created = await (
+          await registrar(store, config, ctx, true)
+        ).create(ACTOR, options.label ?? '', scope);
         ctx.out(`Key ID:   ${created.record.keyId}`);
         ctx.out(`HMAC key: ${created.hmacKey}`);
         ctx.note(
@@ -67,7 +83,7 @@ export function acmeCommand(context: () => CliContext): Command {
         }
         ctx.out(
           table(
-            ['KEY ID', 'STATE', 'CREATED', 'ACCOUNT', 'BOUND', 'REVOKED', 'LABEL'],
+            ['KEY ID', 'STATE', 'CREATED', 'ACCOUNT', 'BOUND', 'REVOKED', 'SCOPE', 'LABEL'],
             keys.map((key) => [
               key.keyId,
               externalAccountKeyState(key),
@@ -75,6 +91,9 @@ export function acmeCommand(context: () => CliContext): Command {
               key.boundAccountId ?? '-',
               isoDate(key.boundAt),
               isoDate(key.revokedAt),
+              key.identifierScope === null
+                ? '-'
+                : [...key.identifierScope.dnsNames, ...key.identifierScope.ipRanges].join(','),
               key.label === '' ? '-' : key.label,
             ]),
           ),

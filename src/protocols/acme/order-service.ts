@@ -9,11 +9,17 @@ import { OID } from '../../pki/oids.js';
 import { encodePem } from '../../pki/pem.js';
 import { serialToHex } from '../../pki/serial.js';
 import type { ProfileName } from '../../pki/profiles/certificate-profile.js';
-import type { AcmeIdentifierPolicy } from '../../ra/acme-identifier-policy.js';
+import { AcmeIdentifierPolicy } from '../../ra/acme-identifier-policy.js';
 import type { RateLimiter } from '../../ra/rate-limiter.js';
 import type { Credential } from '../../ra/provisioner.js';
 import type { RegistrationAuthority } from '../../ra/registration-authority.js';
-import type { AcmeOrderRecord, AcmeOrders, AcmeStoredIdentifier } from '../../store/acme-state.js';
+import type {
+  AcmeAccountRecord,
+  AcmeAccounts,
+  AcmeOrderRecord,
+  AcmeOrders,
+  AcmeStoredIdentifier,
+} from '../../store/acme-state.js';
 import type { CertificateReader } from '../../store/certificate-reader.js';
 import type { AccountRequest } from './acme-authenticator.js';
 import { acmeProblemFor } from './acme-error-mapping.js';
@@ -48,6 +54,8 @@ export interface OrderServiceDependencies {
   readonly orders: AcmeOrders;
   readonly ra: Pick<RegistrationAuthority, 'enroll'>;
   readonly identifierPolicy: AcmeIdentifierPolicy;
+  /** The external account key an account registered with, for its identifier scope. */
+  readonly externalAccountKeys: Pick<AcmeAccounts, 'getExternalAccountKey'>;
   /** New orders per account. */
   readonly orderLimiter: RateLimiter;
   /** New certificates per identifier (a name renewed in a loop). */
@@ -80,7 +88,7 @@ export class OrderService {
     const payload = request.payload;
     if (payload === undefined) throw new AcmeProblem('malformed', 'newOrder needs a payload');
     const identifiers = parseOrderIdentifiers(payload['identifiers']);
-    this.applyPolicy(identifiers);
+    await this.applyPolicy(identifiers, request.account);
     const notAfter = optionalDate(payload['notAfter'], 'notAfter');
     if (payload['notBefore'] !== undefined) {
       throw new AcmeProblem(
@@ -254,11 +262,29 @@ export class OrderService {
     return order;
   }
 
-  private applyPolicy(identifiers: readonly AcmeStoredIdentifier[]): void {
+  /**
+   * The deployment's acme.policy, and the scope of the external account key the account registered with (a
+   * customer's or a site's own names): a name must pass both.
+   */
+  private async applyPolicy(
+    identifiers: readonly AcmeStoredIdentifier[],
+    account: AcmeAccountRecord,
+  ): Promise<void> {
+    const keyId = account.externalAccountKeyId;
+    const scope =
+      keyId === null
+        ? null
+        : (await this.deps.externalAccountKeys.getExternalAccountKey(keyId))?.identifierScope;
+    const scoped = scope === null || scope === undefined ? undefined : new AcmeIdentifierPolicy(scope);
     const refusals: AcmeSubproblem[] = [];
     for (const identifier of identifiers) {
       if (isDeviceIdentifier(identifier)) continue;
-      const refusal = this.deps.identifierPolicy.refusal(identifier as NetworkIdentifier);
+      const network = identifier as NetworkIdentifier;
+      const refusal =
+        this.deps.identifierPolicy.refusal(network) ??
+        (scoped?.refusal(network) === undefined
+          ? undefined
+          : `${identifier.value} is outside the names of the external account key this account registered with`);
       if (refusal !== undefined) refusals.push({ type: 'rejectedIdentifier', detail: refusal, identifier });
     }
     if (refusals.length > 0) {

@@ -34,6 +34,8 @@ export function acmeMigration(types: ColumnTypes): Migration {
         .addColumn('created_at', types.int64, (c) => c.notNull())
         .addColumn('bound_account_id', types.keyText)
         .addColumn('bound_at', types.int64)
+        // What the account it binds may obtain (AcmeIdentifierScope as JSON), within acme.policy; null for no scope.
+        .addColumn('identifier_scope', 'text')
         .addColumn('revoked_at', types.int64)
         .execute();
 
